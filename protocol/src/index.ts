@@ -1,0 +1,8 @@
+/**
+ * `@hypersend/protocol`: the one source of truth for Hypersend's wire messages.
+ * Schemas validate at runtime; TypeScript types are inferred from them.
+ */
+export * from './errors.ts';
+export * from './http.ts';
+export * from './ids.ts';
+export * from './signaling.ts';
