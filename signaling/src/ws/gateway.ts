@@ -1,5 +1,16 @@
 import type { TemplatedApp } from 'uWebSockets.js';
+import { CloseCode, MAX_WS_PAYLOAD_BYTES } from '@hypersend/protocol';
 import type { ServerContext } from '../context.ts';
+import { type Bus, createLocalBus } from './bus.ts';
+import { type Connection, createConnection } from './connection.ts';
+import { ConnectionRegistry } from './connection-registry.ts';
+import { helloFrame, reconnectFrame, signalPrefix } from './frames.ts';
+import { createMessageHandler } from './message-handler.ts';
+import { Presence } from './presence.ts';
+import { Sender } from './sender.ts';
+import { SignalRouter } from './signal-router.ts';
+import { createUpgradeHandler } from './upgrade.ts';
+import { WsCounters } from './ws-metrics.ts';
 
 /** The `/v1/ws` endpoint as the rest of the server sees it. */
 export interface WebSocketGateway {
@@ -12,7 +23,145 @@ export interface WebSocketGateway {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-/** Register `/v1/ws` on the app. STUB: being implemented (ws/ owner). */
-export function registerWebSocket(_app: TemplatedApp, _ctx: ServerContext): WebSocketGateway {
-  return { connectionCount: () => 0, shutdown: async () => {} };
+/** Tuning knobs of the gateway; the defaults are the production values. */
+export interface GatewayOptions {
+  /** Where frames for devices go. Default: in-process (`createLocalBus`). */
+  bus?: Bus;
+  /**
+   * Seconds without traffic before uWS pings, then drops, a peer (dead-peer detection).
+   * uWS rounds to its 4 s timer resolution. Default 60.
+   */
+  idleTimeoutSeconds?: number;
+  /** Bytes queued for one slow socket before it is closed rather than buffered further. Default 1 MiB. */
+  maxBackpressureBytes?: number;
+}
+
+/** Upper bound of the jittered `reconnect.afterMs`, so clients do not return all at once. */
+export const RECONNECT_JITTER_MS = 5_000;
+const DEFAULT_IDLE_TIMEOUT_S = 60;
+const DEFAULT_MAX_BACKPRESSURE = 1024 * 1024;
+/** setTimeout's limit; tokens living longer are simply checked again on reconnect. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Register `/v1/ws` on the app: authenticated upgrade, validated frames, signal routing,
+ * presence, limits and graceful shutdown. See `protocol/PROTOCOL.md`.
+ *
+ * @example
+ * const gateway = registerWebSocket(app, ctx);
+ * // on SIGTERM:
+ * await gateway.shutdown(10_000);
+ */
+export function registerWebSocket(
+  app: TemplatedApp,
+  ctx: ServerContext,
+  options: GatewayOptions = {},
+): WebSocketGateway {
+  const log = ctx.log.child({ component: 'ws' });
+  const counters = new WsCounters(ctx.metrics);
+  const registry = new ConnectionRegistry(ctx.config.limits);
+  const bus = options.bus ?? createLocalBus();
+  const sender = new Sender(counters);
+  const router = new SignalRouter(ctx, bus, sender, counters);
+  const presence = new Presence(ctx, registry, sender);
+  const idleTimeout = options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_S;
+  // Clients ping at half the idle timeout to notice a dead server well before the server drops them.
+  const heartbeatMs = Math.floor((idleTimeout * 1000) / 2);
+  let closing = false;
+  let whenEmpty: (() => void) | null = null;
+
+  const flushTimer = setInterval(() => counters.flush(), 1_000);
+  flushTimer.unref();
+  counters.connections(0);
+
+  const close = (conn: Connection, code: number, message: string, reason: string): void => {
+    const ws = conn.ws;
+    if (ws === null || conn.closed) return;
+    counters.serverClose(reason);
+    ws.end(code, message);
+  };
+
+  const onMessage = createMessageHandler({ ctx, sender, router, presence, counters, close });
+
+  app.ws<Connection>('/v1/ws', {
+    maxPayloadLength: MAX_WS_PAYLOAD_BYTES,
+    maxBackpressure: options.maxBackpressureBytes ?? DEFAULT_MAX_BACKPRESSURE,
+    // Typed as a number in these bindings, read as a boolean: close a socket whose send would be dropped.
+    closeOnBackpressureLimit: 1,
+    idleTimeout,
+    sendPingsAutomatically: true,
+    upgrade: createUpgradeHandler({
+      ctx,
+      registry,
+      counters,
+      isClosing: () => closing,
+      createConnection: (data) =>
+        createConnection(
+          data,
+          ctx.config.limits,
+          ctx.clock.now(),
+          signalPrefix({ user: data.userId, device: data.deviceId }),
+        ),
+    }),
+    open: (ws) => {
+      const conn = ws.getUserData();
+      conn.ws = ws;
+      const previous = registry.add(conn);
+      if (previous !== undefined) {
+        // Same device again: the newest connection wins; the old one is told why (4001).
+        previous.replaced = true;
+        previous.unsubscribe?.();
+        close(previous, CloseCode.replaced, 'replaced by a newer connection', 'replaced');
+      }
+      conn.unsubscribe = bus.subscribe(conn.key, (frame) => sender.send(conn, frame));
+      counters.connections(registry.size);
+      sender.send(conn, helloFrame(conn.userId, conn.deviceId, heartbeatMs));
+      const ttl = conn.expiresAt * 1000 - ctx.clock.now();
+      conn.expiryTimer = setTimeout(
+        () => close(conn, CloseCode.tokenExpired, 'access token expired', 'expired'),
+        Math.max(0, Math.min(ttl, MAX_TIMER_MS)),
+      );
+      conn.expiryTimer.unref();
+      log.debug({ user: conn.userId, device: conn.deviceId, token: conn.tokenId }, 'ws open');
+      presence.announce(conn, 'online');
+    },
+    message: (ws, data, isBinary) => onMessage(ws.getUserData(), data, isBinary),
+    close: (ws, code) => {
+      const conn = ws.getUserData();
+      conn.closed = true;
+      conn.ws = null;
+      if (conn.expiryTimer !== null) clearTimeout(conn.expiryTimer);
+      conn.unsubscribe?.();
+      const wasCurrent = registry.remove(conn);
+      registry.releaseUser(conn.userId);
+      registry.releaseIp(conn.ip);
+      counters.connections(registry.size);
+      log.debug({ user: conn.userId, device: conn.deviceId, code }, 'ws close');
+      if (wasCurrent && !conn.replaced) presence.announce(conn, 'offline');
+      if (registry.size === 0) whenEmpty?.();
+    },
+  });
+
+  return {
+    connectionCount: () => registry.size,
+    async shutdown(timeoutMs) {
+      closing = true;
+      clearInterval(flushTimer);
+      for (const conn of registry.all()) {
+        const afterMs = Math.floor(Math.random() * (RECONNECT_JITTER_MS + 1));
+        conn.ws?.cork(() => sender.send(conn, reconnectFrame(afterMs)));
+        close(conn, CloseCode.goingAway, 'server shutting down', 'shutdown');
+      }
+      if (registry.size > 0) {
+        await new Promise<void>((resolve) => {
+          whenEmpty = resolve;
+          setTimeout(resolve, timeoutMs).unref();
+        });
+      }
+      // Whoever did not finish the closing handshake in time is cut off.
+      for (const conn of registry.all()) conn.ws?.close();
+      await presence.settled();
+      counters.flush();
+    },
+  };
 }

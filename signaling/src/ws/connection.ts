@@ -1,0 +1,81 @@
+import type { WebSocket } from 'uWebSockets.js';
+import type { ClientMessage } from '@hypersend/protocol';
+import { StrikeCounter } from './strike-counter.ts';
+import { TokenBucket } from './token-bucket.ts';
+import { TtlCache } from './ttl-cache.ts';
+
+/** How long a relationship or device-existence answer is reused by one connection. */
+export const REACH_CACHE_MS = 5_000;
+/** More than this many malformed frames within `BAD_FRAME_WINDOW_MS` closes the socket (1008). */
+export const BAD_FRAME_LIMIT = 10;
+export const BAD_FRAME_WINDOW_MS = 60_000;
+/** More than this many rate-limited frames within `FLOOD_WINDOW_MS` closes the socket (1008). */
+export const FLOOD_LIMIT = 50;
+export const FLOOD_WINDOW_MS = 10_000;
+/** Frames waiting behind an asynchronous lookup; beyond this they are answered `rate_limited`. */
+export const MAX_BACKLOG = 256;
+
+/** What the upgrade handler learned about the caller; becomes the socket's user data. */
+export interface UpgradeData {
+  userId: string;
+  deviceId: string;
+  ip: string;
+  /** Access token expiry, epoch seconds: the socket is closed with 4002 then. */
+  expiresAt: number;
+  tokenId: string;
+}
+
+/**
+ * Per-connection state, attached to the uWS socket as its user data. Everything the hot
+ * path needs is precomputed here once (keys, frame prefix, caches) so routing a signal
+ * allocates little beyond the forwarded string.
+ */
+export interface Connection extends UpgradeData {
+  /** `<userId>/<deviceId>`, the bus key. */
+  key: string;
+  /** Head of every signal this connection sends, see `signalPrefix`. */
+  signalHead: string;
+  ws: WebSocket<Connection> | null;
+  /** Set once closed; late async work checks it before sending. */
+  closed: boolean;
+  /** Replaced by a newer connection of the same device: no offline presence on close. */
+  replaced: boolean;
+  bucket: TokenBucket;
+  badFrames: StrikeCounter;
+  floods: StrikeCounter;
+  /** userId → may this user reach them (5 s). */
+  reach: TtlCache<boolean>;
+  /** deviceKey → registered in the store (5 s). */
+  devices: TtlCache<boolean>;
+  /** True while an asynchronous lookup is in flight; later frames wait in `backlog` to keep order. */
+  busy: boolean;
+  backlog: ClientMessage[];
+  unsubscribe: (() => void) | null;
+  expiryTimer: NodeJS.Timeout | null;
+}
+
+/** Build the state of a connection that passed the upgrade checks. */
+export function createConnection(
+  data: UpgradeData,
+  limits: { wsRatePerSecond: number; wsBurst: number },
+  now: number,
+  signalHead: string,
+): Connection {
+  return {
+    ...data,
+    key: `${data.userId}/${data.deviceId}`,
+    signalHead,
+    ws: null,
+    closed: false,
+    replaced: false,
+    bucket: new TokenBucket(limits.wsRatePerSecond, limits.wsBurst, now),
+    badFrames: new StrikeCounter(BAD_FRAME_LIMIT, BAD_FRAME_WINDOW_MS),
+    floods: new StrikeCounter(FLOOD_LIMIT, FLOOD_WINDOW_MS),
+    reach: new TtlCache<boolean>(REACH_CACHE_MS, 4_096),
+    devices: new TtlCache<boolean>(REACH_CACHE_MS, 4_096),
+    busy: false,
+    backlog: [],
+    unsubscribe: null,
+    expiryTimer: null,
+  };
+}

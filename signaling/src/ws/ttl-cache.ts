@@ -1,0 +1,51 @@
+/**
+ * A small expiring map for answers that are expensive to get (store and relationship lookups)
+ * but may go stale for a few seconds. Entries are mutated in place on refresh, and expired
+ * entries are swept when the map grows past `maxEntries`, so it stays bounded.
+ *
+ * @example
+ * const reach = new TtlCache<boolean>(5_000, 1_024);
+ * const ok = reach.get('u2', now) ?? reach.set('u2', await canReach('u1', 'u2'), now);
+ */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  /** The cached value, or undefined when absent or expired at `now`. */
+  get(key: string, now: number): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.until <= now) return undefined;
+    return entry.value;
+  }
+
+  /** Store `value` until `now + ttlMs`; returns `value` for chaining. */
+  set(key: string, value: V, now: number): V {
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      entry.value = value;
+      entry.until = now + this.ttlMs;
+      return value;
+    }
+    if (this.entries.size >= this.maxEntries) this.sweep(now);
+    this.entries.set(key, { value, until: now + this.ttlMs });
+    return value;
+  }
+
+  /** Forget everything (e.g. when relationships change). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private sweep(now: number): void {
+    for (const [key, entry] of this.entries) if (entry.until <= now) this.entries.delete(key);
+    // Still full of live entries: drop the oldest insertion rather than grow without bound.
+    if (this.entries.size >= this.maxEntries) {
+      const first = this.entries.keys().next();
+      if (!first.done) this.entries.delete(first.value);
+    }
+  }
+}
