@@ -1,0 +1,179 @@
+// Node-only: writes one incoming file into its `.part`, with backpressure, and verifies it.
+import { type FileHandle, open, rm } from 'node:fs/promises';
+import { equalBytes, FileHashChain, type FileHashState } from './chunk-hash.ts';
+import { chunkLength, fileChunkCount } from './chunk-layout.ts';
+import type { HasherFactory } from './chunk-types.ts';
+import { FileError } from './file-error.ts';
+import { installFile } from './install-file.ts';
+
+export interface FileSinkOptions {
+  partPath: string;
+  finalPath: string;
+  /** Manifest path, for errors. */
+  displayPath: string;
+  size: number;
+  chunkSize: number;
+  /** Whole-file digest from the manifest ({@link FileHashChain} definition). */
+  digest: Uint8Array;
+  hasher: HasherFactory;
+  /** Positional writes allowed in flight before `write` waits. Default 8. */
+  maxInFlight?: number;
+  /** Permission bits for the installed file. Default 0o644, or 0o755 if `mode` has owner-execute. */
+  mode?: number;
+  mtimeMs?: number;
+  /** Continue an existing `.part` (from a progress record) instead of creating one. */
+  resume?: FileHashState;
+}
+
+/**
+ * One file's receiving end. Chunk `i` goes to offset `i * chunkSize` of `<partPath>`, created with
+ * `wx` and mode 0600 (never opened through an existing name, never readable by others while
+ * incomplete). Whole-file hashing happens as chunks arrive, so the only state to persist is
+ * {@link FileSink.sync}'s return value.
+ *
+ * @example
+ * const sink = await FileSink.create({ partPath, finalPath, displayPath: 'a.txt', size, chunkSize, digest, hasher });
+ * for (let i = 0; i < n; i++) await sink.write(i, chunks[i]);
+ * await sink.verify();
+ * await sink.install({ overwrite: false });
+ */
+export class FileSink {
+  readonly #o: FileSinkOptions;
+  readonly #fh: FileHandle;
+  readonly #chain: FileHashChain;
+  readonly #chunkCount: number;
+  readonly #maxInFlight: number;
+  readonly #inFlight = new Set<Promise<void>>();
+  #next: number;
+  #error: unknown;
+  #closed = false;
+
+  private constructor(o: FileSinkOptions, fh: FileHandle, chain: FileHashChain) {
+    this.#o = o;
+    this.#fh = fh;
+    this.#chain = chain;
+    this.#chunkCount = fileChunkCount(o.size, o.chunkSize);
+    this.#maxInFlight = Math.max(1, o.maxInFlight ?? 8);
+    this.#next = chain.state.chunks;
+  }
+
+  /** Creates the `.part` (or reopens it to resume, cutting off anything past the durable prefix). */
+  static async create(o: FileSinkOptions): Promise<FileSink> {
+    if (o.resume === undefined) {
+      const fh = await open(o.partPath, 'wx', 0o600);
+      return new FileSink(o, fh, new FileHashChain(o.hasher));
+    }
+    const fh = await open(o.partPath, 'r+');
+    try {
+      const { size } = await fh.stat();
+      if (size < o.resume.bytes || o.resume.bytes !== Math.min(o.size, o.resume.chunks * o.chunkSize)) {
+        throw new FileError('io', `.part does not match the progress record: ${o.displayPath}`);
+      }
+      // Bytes past the record were written but never acknowledged; they will be sent again.
+      await fh.truncate(o.resume.bytes);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    return new FileSink(o, fh, FileHashChain.resume(o.hasher, o.resume));
+  }
+
+  /** Chunks accepted so far (the next expected local index). */
+  get next(): number {
+    return this.#next;
+  }
+
+  /**
+   * Accepts local chunk `index`; resolves when fewer than `maxInFlight` writes are pending.
+   * Earlier indices are ignored (resent window); later ones are `out_of_order`.
+   */
+  async write(index: number, bytes: Uint8Array): Promise<void> {
+    this.#check();
+    if (index < this.#next) return;
+    if (index > this.#next) throw new FileError('out_of_order', `expected chunk ${this.#next}, got ${index}`);
+    if (bytes.length !== chunkLength(this.#o.size, this.#o.chunkSize, index)) {
+      throw new FileError('bad_chunk', `chunk ${index} has the wrong length`, { path: this.#o.displayPath });
+    }
+    this.#chain.push(bytes);
+    this.#next += 1;
+    if (bytes.length > 0) {
+      const p = writeFully(this.#fh, bytes, index * this.#o.chunkSize).then(
+        () => void this.#inFlight.delete(p),
+        (e: unknown) => {
+          this.#inFlight.delete(p);
+          this.#error ??= e;
+        },
+      );
+      this.#inFlight.add(p);
+    }
+    while (this.#inFlight.size >= this.#maxInFlight) await Promise.race(this.#inFlight);
+    this.#check();
+  }
+
+  /** Waits for pending writes, fsyncs, and returns the hash state those chunks are durable under. */
+  async sync(): Promise<FileHashState> {
+    const state = this.#chain.state;
+    await Promise.all([...this.#inFlight]);
+    this.#check();
+    await this.#fh.sync();
+    return state;
+  }
+
+  /**
+   * Checks that every chunk arrived and the whole-file digest matches, then sets mode and mtime and
+   * closes the `.part`. On mismatch the `.part` is deleted and `hash_mismatch` thrown.
+   */
+  async verify(): Promise<void> {
+    if (this.#next !== this.#chunkCount) {
+      throw new FileError('size_mismatch', `file incomplete: ${this.#o.displayPath}`, {
+        path: this.#o.displayPath,
+      });
+    }
+    await this.sync();
+    const { size } = await this.#fh.stat();
+    if (size !== this.#o.size || !equalBytes(this.#chain.digest(), this.#o.digest)) {
+      await this.abort();
+      throw FileError.hashMismatch(this.#o.displayPath);
+    }
+    const exec = ((this.#o.mode ?? 0) & 0o100) !== 0;
+    await this.#fh.chmod(exec ? 0o755 : 0o644);
+    if (this.#o.mtimeMs !== undefined) await this.#fh.utimes(new Date(), new Date(this.#o.mtimeMs));
+    this.#closed = true;
+    await this.#fh.close();
+  }
+
+  /** Moves the verified `.part` to the final name (see {@link installFile}). */
+  async install(options: { overwrite?: boolean } = {}): Promise<void> {
+    await installFile(this.#o.partPath, this.#o.finalPath, {
+      overwrite: options.overwrite ?? false,
+      displayPath: this.#o.displayPath,
+    });
+  }
+
+  /** Stops, and deletes the `.part`. Safe to call more than once. */
+  async abort(): Promise<void> {
+    const wasOpen = !this.#closed;
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+    if (wasOpen) await this.#fh.close().catch(() => undefined);
+    await rm(this.#o.partPath, { force: true });
+  }
+
+  #check(): void {
+    if (this.#error !== undefined) {
+      throw new FileError('io', `write failed: ${this.#o.displayPath}`, {
+        cause: this.#error,
+        path: this.#o.displayPath,
+      });
+    }
+    if (this.#closed) throw new FileError('closed', 'sink is closed');
+  }
+}
+
+async function writeFully(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
