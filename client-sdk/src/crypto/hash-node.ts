@@ -1,0 +1,30 @@
+// Node-only: OpenSSL's BLAKE2b-512 is faster than libsodium in WebAssembly for whole-file hashing.
+import { createHash } from 'node:crypto';
+import { HypersendError } from '../errors.ts';
+import type { Hasher } from './hash.ts';
+
+/**
+ * Incremental BLAKE2b-512 on `node:crypto`; byte-identical to `createBlake2bSodium(64)`
+ * (proven by `test-vectors/blake2b.json`).
+ *
+ * @example
+ * const hex = toHex(createBlake2b512Node().update(bytes).digest());
+ */
+export function createBlake2b512Node(): Hasher {
+  const h = createHash('blake2b512');
+  let done = false;
+  const hasher: Hasher = {
+    update(data) {
+      if (done) throw HypersendError.invalidArgument('hasher already finished');
+      h.update(data);
+      return hasher;
+    },
+    digest() {
+      if (done) throw HypersendError.invalidArgument('hasher already finished');
+      done = true;
+      const d = h.digest();
+      return new Uint8Array(d.buffer, d.byteOffset, d.byteLength); // not a Buffer: see aead-node.ts
+    },
+  };
+  return hasher;
+}
