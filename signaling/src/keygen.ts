@@ -3,7 +3,7 @@
  * stderr the public JWK to add to HYPERSEND_JWT_PREVIOUS_PUBLIC_KEYS when this key is rotated out.
  *
  * @example
- * npm run keygen -w signaling > jwt-key.pem
+ * npm run -s keygen -w signaling > jwt-key.pem   # -s: keep npm's banner out of the PEM
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';

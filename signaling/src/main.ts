@@ -34,6 +34,26 @@ try {
   process.exit(1);
 }
 
+let stopping = false;
+const stop = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  // A second signal, or a hung shutdown, must still end the process.
+  const force = setTimeout(() => process.exit(1), SHUTDOWN_MS + 5000);
+  force.unref();
+  server
+    .close({ timeoutMs: SHUTDOWN_MS })
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+// Print only once signals are handled: whoever reads this may stop us right away.
 const store = config.mongo ? `MongoDB (${config.mongo.db})` : `embedded SQLite in ${config.dataDir}`;
 console.log(
   [
@@ -54,22 +74,3 @@ console.log(
     .filter((line) => line !== '')
     .join('\n'),
 );
-
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'shutting down');
-  // A second signal, or a hung shutdown, must still end the process.
-  const force = setTimeout(() => process.exit(1), SHUTDOWN_MS + 5000);
-  force.unref();
-  server
-    .close({ timeoutMs: SHUTDOWN_MS })
-    .then(() => process.exit(0))
-    .catch((err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);

@@ -60,10 +60,14 @@ export async function createPasswordHasher(
   const pending = new Map<number, { resolve: (v: string | boolean) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let closed = false;
+  // Busy workers keep the process alive (a start-up await must not end with exit code 13);
+  // idle ones must not (tests, graceful shutdown): ref while jobs are pending, unref when idle.
   const workers = Array.from({ length: count }, () => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodiumPath, cost } });
+    const state = { worker, busy: 0 };
     worker.on('message', (answer: Answer) => {
       const p = pending.get(answer.id);
+      if (--state.busy === 0) worker.unref();
       if (!p) return;
       pending.delete(answer.id);
       if (answer.ok) p.resolve(answer.value);
@@ -74,19 +78,19 @@ export async function createPasswordHasher(
       for (const p of pending.values()) p.reject(err);
       pending.clear();
     });
-    // Idle workers must not keep the process alive (tests, graceful shutdown).
     worker.unref();
-    return worker;
+    return state;
   });
   let turn = 0;
 
   const run = (job: Job): Promise<string | boolean> => {
     if (closed) return Promise.reject(new Error('password hasher is closed'));
     const id = nextId++;
-    const worker = workers[turn++ % workers.length]!;
+    const state = workers[turn++ % workers.length]!;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      worker.postMessage({ ...job, id });
+      if (state.busy++ === 0) state.worker.ref();
+      state.worker.postMessage({ ...job, id });
     });
   };
   const hash = async (password: string) => String(await run({ op: 'hash', password }));
@@ -103,7 +107,7 @@ export async function createPasswordHasher(
     },
     async close() {
       closed = true;
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(workers.map((w) => w.worker.terminate()));
       for (const p of pending.values()) p.reject(new Error('password hasher is closed'));
       pending.clear();
     },
