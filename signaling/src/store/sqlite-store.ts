@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { assertId, assertRecord, assertTime, SHAPES } from './guard.ts';
+import { classifyRefreshToken, PURGE_INTERVAL_MS, REFRESH_TOKEN_RETENTION_MS } from './refresh-rules.ts';
 import {
   type ConsumeResult,
   type ContactEdge,
@@ -17,13 +18,6 @@ export interface SqliteStoreOptions {
   /** Database file, or `':memory:'` for a private in-memory database (tests). */
   path: string;
 }
-
-/**
- * Refresh tokens stay this long after expiry before they are purged, so a late replay is still
- * reported as `expired`/`reused` rather than `missing`. The MongoDB TTL index uses the same grace.
- */
-export const REFRESH_TOKEN_RETENTION_MS = 24 * 3600_000;
-const PURGE_INTERVAL_MS = 3600_000;
 
 // Append-only: migration i moves `user_version` from i to i + 1. No foreign keys: MongoDB has
 // none, and both stores must accept exactly the same inputs (the contract suite checks that).
@@ -225,9 +219,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const row = q.tokenByHash.get(tokenHash);
     if (!row) return { status: 'missing' };
     const token = toToken(row);
-    if (token.revoked) return { status: 'revoked', token };
-    if (token.usedAt !== null) return { status: 'reused', token };
-    if (token.expiresAt <= now) return { status: 'expired', token };
+    const refused = classifyRefreshToken(token, now);
+    if (refused) return refused;
     q.markUsed.run(now, tokenHash);
     return { status: 'ok', token };
   });
