@@ -1,0 +1,394 @@
+import SimplePeer from 'simple-peer';
+import { FrameSender, type Watermarks } from './frame-sender.ts';
+import { IceWatchdog } from './ice-watchdog.ts';
+import { PeerError, type PeerErrorCode } from './peer-error.ts';
+import { pathFromStats } from './selected-path.ts';
+import { decodeSignal, encodeSignal, type InboundSignal } from './signal-codec.ts';
+import { TypedEmitter } from './typed-emitter.ts';
+import type {
+  PeerLogger,
+  PeerPath,
+  SignalData,
+  SignalTransport,
+  WebRtcImplementation,
+} from './webrtc-types.ts';
+
+/**
+ * SCTP stream id of the file channel. Negotiated out of band (both ends create it with this id)
+ * because an in-band channel would arrive through `ondatachannel`, which simple-peer owns on the
+ * answering side. Far above simple-peer's own channel (stream 0 or 1).
+ */
+export const FILE_CHANNEL_ID = 100;
+
+/**
+ * Backpressure defaults, measured with `bench/src/peer-session-throughput.ts` (two processes,
+ * loopback, 64 KiB frames): see the bench results note for the sweep. The high mark must stay well
+ * under 16 MiB, where libwebrtc closes a channel whose send buffer overflows.
+ */
+export const DEFAULT_WATERMARKS: Watermarks = { highWatermark: 4 << 20, lowWatermark: 1 << 20, pollMs: 5 };
+
+/** Used when the SCTP transport does not report `maxMessageSize`: the interoperable floor. */
+const FALLBACK_MAX_MESSAGE_SIZE = 64 * 1024;
+const MAX_HIGH_WATERMARK = 12 << 20;
+
+/** Options of {@link PeerSession}. */
+export interface PeerSessionOptions {
+  /** Exactly one side is the initiator: it makes the offers. */
+  initiator: boolean;
+  /** Signals to and from the peer, already scoped to this session's `sid`. */
+  signal: SignalTransport;
+  /** WebRTC implementation: `globalThis` in browsers, `nodeWebRtc` (wrtc-node.ts) in Node. */
+  wrtc: WebRtcImplementation;
+  /** STUN/TURN servers (TURN credentials come from signaling). Default: none, host candidates only. */
+  iceServers?: RTCIceServer[];
+  /** Only use TURN relay candidates (`iceTransportPolicy: 'relay'`): hides the IP addresses. */
+  relayOnly?: boolean;
+  /** Backpressure tuning; defaults to {@link DEFAULT_WATERMARKS}. */
+  watermarks?: Partial<Watermarks>;
+  /** How long ICE may stay disconnected or failed before `peer_connection_failed`. Default 5000. */
+  failureTimeoutMs?: number;
+  /** How long to wait for `connect` before `peer_connect_timeout`. Default 30000. */
+  connectTimeoutMs?: number;
+  log?: PeerLogger;
+}
+
+/** Events of {@link PeerSession}. A fatal `error` is always followed by `close`. */
+export type PeerSessionEvents = {
+  /** Negotiation done and the file channel open: `send` may be called. */
+  connect: () => void;
+  /** One frame from the peer's file channel, in order. */
+  message: (frame: Uint8Array<ArrayBuffer>) => void;
+  iceStateChange: (state: RTCIceConnectionState) => void;
+  error: (err: PeerError) => void;
+  /** Emitted once, whoever closed and why. */
+  close: () => void;
+};
+
+type State = 'connecting' | 'connected' | 'closed';
+
+/**
+ * One WebRTC connection to one peer device. simple-peer negotiates (trickle ICE over the injected
+ * {@link SignalTransport}); file frames travel on a separate negotiated data channel driven
+ * directly, because simple-peer's stream layer reaches only ~40% of the raw channel rate
+ * (64 KiB buffer ceiling, 150 ms polling).
+ *
+ * @example
+ * const session = new PeerSession({ initiator: true, signal, wrtc: nodeWebRtc, iceServers });
+ * session.on('message', (frame) => sink.write(frame));
+ * session.on('error', (e) => e.code === 'peer_connection_failed' && fallBackToRelay());
+ * await session.ready;
+ * for (const frame of frames) await session.send(frame);
+ * session.close();
+ */
+export class PeerSession extends TypedEmitter<PeerSessionEvents> {
+  /** Resolves on `connect`; rejects with the error (or `peer_closed`) if that never happens. */
+  readonly ready: Promise<void>;
+  private readonly peer: SimplePeer.Instance;
+  private readonly pc: RTCPeerConnection;
+  private readonly channel: RTCDataChannel;
+  private readonly writer: FrameSender;
+  private readonly watchdog: IceWatchdog;
+  private readonly marks: Watermarks;
+  private readonly unsubscribeSignal: () => void;
+  private readonly connectTimer: ReturnType<typeof setTimeout>;
+  private state: State = 'connecting';
+  private peerConnected = false;
+  private channelOpen = false;
+  private maxMessage = FALLBACK_MAX_MESSAGE_SIZE;
+  private settleReady: { resolve: () => void; reject: (e: PeerError) => void } | undefined;
+
+  constructor(private readonly opts: PeerSessionOptions) {
+    super();
+    this.marks = { ...DEFAULT_WATERMARKS, ...opts.watermarks };
+    if (
+      !(this.marks.lowWatermark < this.marks.highWatermark && this.marks.highWatermark <= MAX_HIGH_WATERMARK)
+    ) {
+      throw new RangeError(`watermarks must satisfy low < high <= ${MAX_HIGH_WATERMARK}`);
+    }
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
+    this.ready.catch(() => {}); // the rejection is also an `error`/`close` event; never unhandled
+
+    // simple-peer creates the RTCPeerConnection itself; a capturing constructor hands us the same
+    // object without reaching into simple-peer's private `_pc`.
+    let captured: RTCPeerConnection | undefined;
+    const Base = opts.wrtc.RTCPeerConnection;
+    const Capturing = function CapturingPeerConnection(config?: RTCConfiguration): RTCPeerConnection {
+      captured = new Base(config);
+      return captured;
+    } as unknown as typeof RTCPeerConnection;
+
+    const config: RTCConfiguration = {
+      // Always set: simple-peer would otherwise fall back to public Google STUN servers.
+      iceServers: opts.iceServers ?? [],
+      iceTransportPolicy: opts.relayOnly ? 'relay' : 'all',
+    };
+    this.peer = new SimplePeer({
+      initiator: opts.initiator,
+      trickle: true,
+      config,
+      wrtc: { ...pickWrtc(opts.wrtc), RTCPeerConnection: Capturing },
+    });
+    if (!captured)
+      throw new PeerError('webrtc_unsupported', 'the WebRTC implementation created no peer connection');
+    this.pc = captured;
+
+    this.channel = this.pc.createDataChannel('hypersend-file', {
+      negotiated: true,
+      id: FILE_CHANNEL_ID,
+      ordered: true,
+    });
+    this.channel.binaryType = 'arraybuffer';
+    this.writer = new FrameSender(this.channel, this.marks);
+    this.watchdog = new IceWatchdog(opts.failureTimeoutMs ?? 5000, (state) =>
+      this.teardown(PeerError.connectionFailed(state, opts.failureTimeoutMs ?? 5000)),
+    );
+    this.connectTimer = setTimeout(
+      () => this.teardown(new PeerError('peer_connect_timeout', 'peer did not connect in time')),
+      opts.connectTimeoutMs ?? 30_000,
+    );
+    unref(this.connectTimer);
+
+    this.wirePeer();
+    this.wireChannel();
+    this.pc.addEventListener('iceconnectionstatechange', () => {
+      if (this.state === 'closed') return;
+      const s = this.pc.iceConnectionState;
+      this.emit('iceStateChange', s);
+      this.watchdog.update(s);
+    });
+    this.unsubscribeSignal = opts.signal.onSignal((kind, data) => this.onSignal(kind, data));
+  }
+
+  /** True between `connect` and `close`. */
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /** Largest frame `send` accepts: the SCTP transport's `maxMessageSize`, known once connected. */
+  get maxMessageSize(): number {
+    return this.maxMessage;
+  }
+
+  /** The file channel's current `bufferedAmount`. */
+  get bufferedAmount(): number {
+    return this.state === 'closed' ? 0 : this.channel.bufferedAmount;
+  }
+
+  /** Largest `bufferedAmount` seen right after a send; at most `highWatermark` + one frame. */
+  get maxObservedBuffered(): number {
+    return this.writer.maxObservedBuffered;
+  }
+
+  /** Effective backpressure settings. */
+  get watermarks(): Readonly<Watermarks> {
+    return this.marks;
+  }
+
+  /**
+   * Send one frame on the file channel (ordered, reliable). Resolves once the frame is handed to
+   * the channel, immediately while its buffer is under the high watermark: awaiting each call is
+   * the backpressure. Rejects with `peer_not_connected`, `frame_too_large`, `peer_closed` or
+   * `data_channel_error`.
+   */
+  send(frame: Uint8Array): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(PeerError.closed());
+    if (this.state !== 'connected') {
+      return Promise.reject(new PeerError('peer_not_connected', 'send before connect'));
+    }
+    if (frame.byteLength > this.maxMessage) {
+      return Promise.reject(PeerError.frameTooLarge(frame.byteLength, this.maxMessage));
+    }
+    // Data channels cannot send views of a SharedArrayBuffer; frames here are never shared.
+    return this.writer.send(frame as Uint8Array<ArrayBuffer>);
+  }
+
+  /** Path of the selected candidate pair: `'turn'` if either end is a relay candidate. */
+  async selectedPath(): Promise<PeerPath> {
+    if (this.state === 'closed') throw PeerError.closed();
+    const path = pathFromStats(await this.pc.getStats());
+    if (!path) throw new PeerError('peer_not_connected', 'no selected candidate pair yet');
+    return path;
+  }
+
+  /**
+   * Restart ICE (new credentials, fresh candidates) without dropping the data channels: after a
+   * network change, or while ICE is `disconnected`. The initiator sends a restart offer; the other
+   * side asks the initiator to do so (a `renegotiate` signal with `iceRestart: true`).
+   */
+  async restartIce(): Promise<void> {
+    if (this.state === 'closed') throw PeerError.closed();
+    if (!this.opts.initiator) {
+      this.opts.signal.send('renegotiate', { type: 'renegotiate', renegotiate: true, iceRestart: true });
+      return;
+    }
+    try {
+      await this.whenStable();
+      // simple-peer has no ICE-restart API; an offer made here is answered through it as usual.
+      const offer = await this.pc.createOffer({ iceRestart: true });
+      await this.pc.setLocalDescription(offer);
+      const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? '';
+      if (!this.isClosed()) this.opts.signal.send('offer', { type: 'offer', sdp });
+    } catch (cause) {
+      if (cause instanceof PeerError) throw cause;
+      throw new PeerError('peer_negotiation_failed', 'ICE restart failed', { cause });
+    }
+  }
+
+  /** Close the session; the peer sees its channels close. Idempotent. */
+  close(): void {
+    this.teardown(undefined);
+  }
+
+  private wirePeer(): void {
+    this.peer.on('signal', (sig: SimplePeer.SignalData) => {
+      if (this.state === 'closed') return;
+      const out = encodeSignal(sig);
+      if (out) this.opts.signal.send(out.kind, out.data);
+    });
+    this.peer.on('connect', () => {
+      this.peerConnected = true;
+      this.maybeConnected();
+    });
+    this.peer.on('error', (err: Error) => this.teardown(fromSimplePeerError(err)));
+    this.peer.on('close', () => this.teardown(undefined));
+  }
+
+  private wireChannel(): void {
+    this.channel.addEventListener('open', () => {
+      this.channelOpen = true;
+      this.maybeConnected();
+    });
+    this.channel.addEventListener('message', (ev: MessageEvent<unknown>) => {
+      if (this.state === 'closed') return;
+      if (ev.data instanceof ArrayBuffer) this.emit('message', new Uint8Array(ev.data));
+      else this.opts.log?.warn({ type: typeof ev.data }, 'ignoring non-binary message on the file channel');
+    });
+    // The peer closing its end (or its whole connection) closes ours: the session is over.
+    this.channel.addEventListener('close', () => this.teardown(undefined));
+    this.channel.addEventListener('error', (ev: Event) => {
+      const cause = 'error' in ev ? ev.error : undefined;
+      this.teardown(new PeerError('data_channel_error', 'file data channel error', { cause }));
+    });
+  }
+
+  private maybeConnected(): void {
+    if (this.state !== 'connecting' || !this.peerConnected || !this.channelOpen) return;
+    this.state = 'connected';
+    clearTimeout(this.connectTimer);
+    const reported = this.pc.sctp?.maxMessageSize;
+    // 0 or a missing transport means "unknown": stay at the floor every implementation accepts.
+    if (reported !== undefined && reported > 0) this.maxMessage = reported;
+    this.settleReady?.resolve();
+    this.emit('connect');
+  }
+
+  private onSignal(kind: Parameters<SignalTransport['send']>[0], data: SignalData): void {
+    if (this.state === 'closed') return;
+    const sig = decodeSignal(kind, data);
+    if (!sig) {
+      // Dropped, not fatal: a stray or hostile frame must not tear down a working connection.
+      this.opts.log?.warn({ kind }, 'dropping malformed signal');
+      return;
+    }
+    if (sig.kind === 'renegotiate' && sig.data.iceRestart) {
+      if (this.opts.initiator) {
+        this.restartIce().catch((err: unknown) => this.opts.log?.warn({ err }, 'ICE restart failed'));
+      }
+      return;
+    }
+    try {
+      this.peer.signal(toSimplePeer(sig));
+    } catch (err) {
+      this.teardown(fromSimplePeerError(err instanceof Error ? err : new Error(String(err))));
+    }
+  }
+
+  private whenStable(): Promise<void> {
+    if (this.pc.signalingState === 'stable') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pc.removeEventListener('signalingstatechange', check);
+        reject(new PeerError('peer_negotiation_failed', 'negotiation did not settle'));
+      }, 10_000);
+      const check = (): void => {
+        if (this.pc.signalingState !== 'stable' && this.state !== 'closed') return;
+        clearTimeout(timer);
+        this.pc.removeEventListener('signalingstatechange', check);
+        if (this.state === 'closed') reject(PeerError.closed());
+        else resolve();
+      };
+      this.pc.addEventListener('signalingstatechange', check);
+    });
+  }
+
+  // A method, not an inline comparison: TypeScript keeps a narrowed `state` across awaits.
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private teardown(err: PeerError | undefined): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.connectTimer);
+    this.watchdog.stop();
+    this.unsubscribeSignal();
+    this.writer.fail(err ?? PeerError.closed());
+    try {
+      this.channel.close();
+    } catch {
+      // already closed by the peer
+    }
+    this.peer.destroy();
+    this.settleReady?.reject(err ?? PeerError.closed());
+    if (err) this.emit('error', err);
+    this.emit('close');
+  }
+}
+
+function pickWrtc(w: WebRtcImplementation): WebRtcImplementation {
+  // Copy only the three constructors: `globalThis` must not be spread into simple-peer's options.
+  return {
+    RTCPeerConnection: w.RTCPeerConnection,
+    RTCSessionDescription: w.RTCSessionDescription,
+    RTCIceCandidate: w.RTCIceCandidate,
+  };
+}
+
+function toSimplePeer(sig: InboundSignal): SimplePeer.SignalData {
+  if (sig.kind === 'candidate') {
+    // simple-peer only passes this to `new RTCIceCandidate(init)`: the init dictionary suffices.
+    return { type: 'candidate', candidate: sig.data.candidate as unknown as RTCIceCandidate };
+  }
+  if (sig.kind === 'renegotiate') return { type: 'renegotiate', renegotiate: true };
+  return sig.data;
+}
+
+const SIMPLE_PEER_CODES: Record<string, PeerErrorCode> = {
+  ERR_ICE_CONNECTION_FAILURE: 'peer_connection_failed',
+  ERR_CONNECTION_FAILURE: 'peer_connection_failed',
+  ERR_SET_REMOTE_DESCRIPTION: 'peer_negotiation_failed',
+  ERR_SET_LOCAL_DESCRIPTION: 'peer_negotiation_failed',
+  ERR_CREATE_OFFER: 'peer_negotiation_failed',
+  ERR_CREATE_ANSWER: 'peer_negotiation_failed',
+  ERR_ADD_ICE_CANDIDATE: 'peer_negotiation_failed',
+  ERR_SIGNALING: 'peer_negotiation_failed',
+  ERR_DATA_CHANNEL: 'data_channel_error',
+  ERR_PC_CONSTRUCTOR: 'webrtc_unsupported',
+  ERR_WEBRTC_SUPPORT: 'webrtc_unsupported',
+  ERR_DESTROYED: 'peer_closed',
+};
+
+/** Translate simple-peer's `err-code` codes to this layer's stable codes. */
+function fromSimplePeerError(err: Error): PeerError {
+  const raw = (err as { code?: unknown }).code;
+  const code = (typeof raw === 'string' && SIMPLE_PEER_CODES[raw]) || 'peer_connection_failed';
+  return new PeerError(code, err.message, { cause: err });
+}
+
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  // Node timers have unref(); browser timer ids are numbers. A pending connect deadline alone
+  // must not keep a Node process alive.
+  (timer as { unref?: () => void }).unref?.();
+}
