@@ -1,0 +1,64 @@
+/**
+ * One PeerSession peer for the throughput benchmark: the same IPC script as `raw-child.ts`, but
+ * negotiation goes through simple-peer and the bytes through PeerSession's file channel
+ * (unencrypted: this measures the transport layer only).
+ */
+import type { SignalKind } from '@hypersend/protocol';
+// bench has no package dependency on the SDK; a relative import keeps it that way.
+import { PeerSession } from '../../../client-sdk/src/webrtc/peer-session.ts';
+import type { SignalData } from '../../../client-sdk/src/webrtc/webrtc-types.ts';
+import { nodeWebRtc } from '../../../client-sdk/src/webrtc/wrtc-node.ts';
+import { childConfig, fail, onParent, toParent } from './child-ipc.ts';
+import { nowMs } from './pair-protocol.ts';
+
+interface RelayedSignal {
+  kind: SignalKind;
+  data: SignalData;
+}
+
+const cfg = childConfig();
+let deliver: ((kind: SignalKind, data: SignalData) => void) | undefined;
+const session = new PeerSession({
+  initiator: cfg.role === 'sender',
+  wrtc: nodeWebRtc,
+  watermarks: { highWatermark: cfg.highWatermark, lowWatermark: cfg.lowWatermark, pollMs: cfg.pollMs },
+  signal: {
+    send: (kind, data) => toParent({ t: 'signal', data: { kind, data } satisfies RelayedSignal }),
+    onSignal: (handler) => {
+      deliver = handler;
+      return () => {
+        deliver = undefined;
+      };
+    },
+  },
+});
+session.on('connect', () => toParent({ t: 'connected' }));
+session.on('error', (err) => fail(err));
+
+async function blast(): Promise<void> {
+  const chunk = new Uint8Array(Math.min(cfg.messageBytes, session.maxMessageSize));
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31) & 0xff;
+  toParent({ t: 'first-send', at: nowMs() });
+  let sent = 0;
+  while (sent < cfg.bytes) {
+    const n = Math.min(chunk.length, cfg.bytes - sent);
+    await session.send(n === chunk.length ? chunk : chunk.subarray(0, n));
+    sent += n;
+  }
+  toParent({ t: 'sent', at: nowMs(), maxBuffered: session.maxObservedBuffered });
+}
+
+let received = 0;
+let firstAt = 0;
+session.on('message', (frame) => {
+  if (received === 0) firstAt = nowMs();
+  received += frame.byteLength;
+  if (received >= cfg.bytes) toParent({ t: 'done', bytes: received, firstAt, lastAt: nowMs() });
+});
+
+onParent((msg) => {
+  if (msg.t === 'signal') {
+    const s = msg.data as RelayedSignal;
+    deliver?.(s.kind, s.data);
+  } else if (msg.t === 'start') blast().catch(fail);
+});
