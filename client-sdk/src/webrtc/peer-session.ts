@@ -22,8 +22,10 @@ export const FILE_CHANNEL_ID = 100;
 
 /**
  * Backpressure defaults, measured with `bench/src/peer-session-throughput.ts` (two processes,
- * loopback, 64 KiB frames): see the bench results note for the sweep. The high mark must stay well
- * under 16 MiB, where libwebrtc closes a channel whose send buffer overflows.
+ * loopback, 64 KiB frames, a shared 2-core box): high marks of 1-8 MiB with 2-5 ms polling were
+ * all within noise of each other; 256 KiB cost 10-20%; 1 ms polling was slower than 5 ms (the
+ * wake-ups compete for the CPU); a 16 MiB high mark overflows libwebrtc's 16 MiB send buffer,
+ * which closes the channel. 4 MiB buffers ~70 ms at 60 MB/s, ample against 5 ms polling.
  */
 export const DEFAULT_WATERMARKS: Watermarks = { highWatermark: 4 << 20, lowWatermark: 1 << 20, pollMs: 5 };
 
