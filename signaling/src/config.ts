@@ -36,6 +36,12 @@ export const ENV = {
   HYPERSEND_LOGIN_RATE_PER_ACCOUNT: 'failed logins per account per 15 minutes (default 10)',
   HYPERSEND_LOGIN_RATE_PER_IP: 'login attempts per IP per 15 minutes (default 100)',
   HYPERSEND_PASSWORD_HASH: 'argon2id cost: interactive (default) or moderate',
+  HYPERSEND_TURN_SECRETS:
+    'coturn static-auth-secrets, comma-separated, newest first (32+ characters each); enables /v1/turn/credentials',
+  HYPERSEND_TURN_URIS:
+    'comma-separated stun:/turn:/turns: URIs handed to clients (at least one turn: or turns:)',
+  HYPERSEND_TURN_TTL: 'TURN credential lifetime, seconds, 60-86400 (default 3600)',
+  HYPERSEND_TURN_MINTS_PER_MINUTE: 'TURN credentials one user may mint per minute (default 10)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info (default), debug, trace, silent',
 } as const;
 export type EnvName = keyof typeof ENV;
@@ -104,6 +110,10 @@ const EnvSchema = z.object({
   HYPERSEND_LOGIN_RATE_PER_ACCOUNT: int(1, 10_000).default(10),
   HYPERSEND_LOGIN_RATE_PER_IP: int(1, 1_000_000).default(100),
   HYPERSEND_PASSWORD_HASH: z.enum(['interactive', 'moderate']).default('interactive'),
+  HYPERSEND_TURN_SECRETS: list.optional(),
+  HYPERSEND_TURN_URIS: list.optional(),
+  HYPERSEND_TURN_TTL: int(60, 86400).default(3600),
+  HYPERSEND_TURN_MINTS_PER_MINUTE: int(1, 1000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -142,6 +152,8 @@ export type SignalingConfig = {
     loginAttemptsPerIp: number;
   };
   passwordHashCost: 'interactive' | 'moderate';
+  /** TURN credential issuing; undefined when no TURN secret is configured. */
+  turn: { secrets: string[]; uris: string[]; ttlSeconds: number; mintsPerMinute: number } | undefined;
   logLevel: string;
 };
 
@@ -183,6 +195,13 @@ export function loadConfig(env: Record<string, string | undefined>): SignalingCo
     throw new ConfigError('HYPERSEND_EXTERNAL_AUDIENCE', 'required when external tokens are accepted');
   if (e.HYPERSEND_EXTERNAL_ALGORITHMS.some((a) => a === 'none' || a.startsWith('HS')))
     throw new ConfigError('HYPERSEND_EXTERNAL_ALGORITHMS', 'only asymmetric algorithms are accepted');
+
+  const turnSecrets = e.HYPERSEND_TURN_SECRETS ?? [];
+  const turnUris = e.HYPERSEND_TURN_URIS ?? [];
+  if (turnSecrets.length > 0 && turnUris.length === 0)
+    throw new ConfigError('HYPERSEND_TURN_URIS', 'required when HYPERSEND_TURN_SECRETS is set');
+  if (turnUris.length > 0 && turnSecrets.length === 0)
+    throw new ConfigError('HYPERSEND_TURN_SECRETS', 'required when HYPERSEND_TURN_URIS is set');
 
   if (e.HYPERSEND_ENV === 'production') {
     if (!e.HYPERSEND_JWT_PRIVATE_KEY)
@@ -229,6 +248,15 @@ export function loadConfig(env: Record<string, string | undefined>): SignalingCo
       loginAttemptsPerIp: e.HYPERSEND_LOGIN_RATE_PER_IP,
     },
     passwordHashCost: e.HYPERSEND_PASSWORD_HASH,
+    turn:
+      turnSecrets.length > 0
+        ? {
+            secrets: turnSecrets,
+            uris: turnUris,
+            ttlSeconds: e.HYPERSEND_TURN_TTL,
+            mintsPerMinute: e.HYPERSEND_TURN_MINTS_PER_MINUTE,
+          }
+        : undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -14,6 +14,7 @@ import { contactRoutes } from './http/contact-routes.ts';
 import { deviceRoutes } from './http/device-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerNotFound, registerRoutes } from './http/router.ts';
+import { turnRoutes } from './http/turn-routes.ts';
 import { createLogger } from './logger.ts';
 import { METRIC_DEFINITIONS } from './metric-names.ts';
 import { createMetrics } from './metrics.ts';
@@ -24,6 +25,7 @@ import { createDevices } from './services/devices.ts';
 import { ContactRelationships } from './services/relationships.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
+import { createTurnCredentialIssuer } from './turn/turn-credentials.ts';
 import { registerWebSocket } from './ws/gateway.ts';
 
 /** A running signaling server. */
@@ -136,6 +138,8 @@ export async function createSignalingServer(options: {
       ...authRoutes({ accounts, access, tokens }),
       ...deviceRoutes({ devices }),
       ...contactRoutes({ contacts }),
+      // The issuer validates its settings here, so a bad TURN secret stops start-up.
+      ...(config.turn ? turnRoutes({ turn: createTurnCredentialIssuer({ ...config.turn, clock }) }) : []),
     ]);
     const gateway = registerWebSocket(app, ctx);
     registerNotFound(app, ctx);

@@ -1,16 +1,11 @@
-import uWS from 'uWebSockets.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../test/src/helpers/server.ts';
-import { registerUser, type TestUser } from '../../../test/src/helpers/users.ts';
+import type { TurnCredentialsResponse } from '../../../signaling/src/turn/turn-credentials.ts';
 import { type CoturnInstance, startCoturn, TurnClient } from '../../../turn/src/index.ts';
-import { systemClock } from '../context.ts';
-import { registerRoutes } from '../http/router.ts';
-import { turnRoutes } from '../http/turn-routes.ts';
-import { createTurnCredentialIssuer, type TurnCredentialsResponse } from './turn-credentials.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { registerUser, type TestUser } from '../helpers/users.ts';
 
-// The route on the real router, authenticated by a real signaling server's token verifier, and the
-// credentials it hands out checked by a real coturn. Until server.ts registers `turnRoutes`, the
-// route is mounted on its own uWS app that shares the test server's context.
+// The route as the server registers it from HYPERSEND_TURN_* settings, and the credentials it
+// hands out checked by a real coturn.
 const NEW = 'Hy5pQ2wE8rT1yU4iO7pA3sD6fG9hJ0kL-new';
 const OLD = 'Zq8vN3kP0wR7tY2uB5xC9mL4hJ6gF1dS-old';
 
@@ -18,28 +13,20 @@ let server: TestServer;
 let coturn: CoturnInstance;
 let user: TestUser;
 let baseUrl: string;
-let listenSocket: uWS.us_listen_socket | undefined;
 
 beforeAll(async () => {
-  [server, coturn] = await Promise.all([startTestServer(), startCoturn({ secrets: [NEW, OLD] })]);
+  coturn = await startCoturn({ secrets: [NEW, OLD] });
+  server = await startTestServer({
+    HYPERSEND_TURN_SECRETS: `${NEW},${OLD}`,
+    HYPERSEND_TURN_URIS: `stun:127.0.0.1:${coturn.port},${coturn.url}`,
+    HYPERSEND_TURN_TTL: '600',
+    HYPERSEND_TURN_MINTS_PER_MINUTE: '2',
+  });
+  baseUrl = server.url;
   user = await registerUser(server);
-  const issuer = createTurnCredentialIssuer({
-    secrets: [NEW, OLD],
-    uris: [`stun:127.0.0.1:${coturn.port}`, coturn.url],
-    ttlSeconds: 600,
-    mintsPerMinute: 2,
-    clock: systemClock,
-  });
-  const app = uWS.App();
-  registerRoutes(app, server.context, turnRoutes({ turn: issuer }));
-  listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
-    app.listen('127.0.0.1', 0, (socket) => (socket ? resolve(socket) : reject(new Error('listen failed'))));
-  });
-  baseUrl = `http://127.0.0.1:${uWS.us_socket_local_port(listenSocket)}`;
 });
 
 afterAll(async () => {
-  if (listenSocket) uWS.us_listen_socket_close(listenSocket);
   await Promise.all([server?.close(), coturn?.stop()]);
 });
 
