@@ -1,3 +1,5 @@
+import { HypersendError } from '../errors.ts';
+
 /**
  * Stable codes for everything the file layer can refuse or fail at. Callers switch on `code`;
  * the message is for humans and may change.
@@ -17,25 +19,25 @@ export type FileErrorCode =
   | 'io';
 
 /**
- * Typed error of the file layer.
- *
- * Local on purpose: `client-sdk/src/errors.ts` (the SDK-wide `HypersendError`) did not exist when
- * this layer was written. Once it does, this class should extend it; the codes stay the same.
+ * Typed error of the file layer: a {@link HypersendError} (codes listed in `SdkErrorCode`) that also
+ * carries the path it is about, so `HypersendError.is(err, 'file_exists')` works SDK-wide.
  *
  * @example
  * try { await sink.finish(); } catch (e) {
  *   if (e instanceof FileError && e.code === 'file_exists') askUser();
  * }
  */
-export class FileError extends Error {
-  override readonly name = 'FileError';
-  readonly code: FileErrorCode;
+export class FileError extends HypersendError {
+  override readonly name: string = 'FileError';
+  declare readonly code: FileErrorCode;
   /** Manifest path (or local path) the error is about, when there is one. */
   readonly path: string | undefined;
 
   constructor(code: FileErrorCode, message: string, options: { cause?: unknown; path?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, {
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+      ...(options.path === undefined ? {} : { details: { path: options.path } }),
+    });
     this.path = options.path;
   }
 
