@@ -20,7 +20,7 @@ export const sodiumAead: Aead = {
   sealInto(key, nonce, plaintext, aad, out, offset) {
     checkRoom(out, offset, plaintext.length);
     // The wrapper always returns a fresh array copied out of the WASM heap; one more copy here.
-    const sealed = this.seal(key, nonce, plaintext, aad);
+    const sealed = sodiumAead.seal(key, nonce, plaintext, aad); // not `this`: callers may destructure
     out.set(sealed, offset);
     return sealed.length;
   },
