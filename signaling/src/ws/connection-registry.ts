@@ -71,11 +71,11 @@ export class ConnectionRegistry {
     return this.byKey.get(key);
   }
 
-  /** Current connections of a user's devices (replaced ones excluded). */
+  /** Ready connections of a user's devices (replaced and closing ones excluded). */
   *devicesOf(userId: string): IterableIterator<Connection> {
     const set = this.byUser.get(userId);
     if (set === undefined) return;
-    for (const conn of set) if (!conn.replaced && !conn.closed) yield conn;
+    for (const conn of set) if (conn.ready && !conn.replaced && !conn.closed) yield conn;
   }
 
   /** Every open connection (a snapshot, safe to close while iterating). */

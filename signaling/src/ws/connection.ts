@@ -36,6 +36,8 @@ export interface Connection extends UpgradeData {
   /** Head of every signal this connection sends, see `signalPrefix`. */
   signalHead: string;
   ws: WebSocket<Connection> | null;
+  /** Set on the loop turn after `open`, when the hello went out; nothing is sent before. */
+  ready: boolean;
   /** Set once closed; late async work checks it before sending. */
   closed: boolean;
   /** Replaced by a newer connection of the same device: no offline presence on close. */
@@ -66,6 +68,7 @@ export function createConnection(
     key: `${data.userId}/${data.deviceId}`,
     signalHead,
     ws: null,
+    ready: false,
     closed: false,
     replaced: false,
     bucket: new TokenBucket(limits.wsRatePerSecond, limits.wsBurst, now),

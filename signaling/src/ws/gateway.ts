@@ -40,6 +40,11 @@ export interface GatewayOptions {
 export const RECONNECT_JITTER_MS = 5_000;
 const DEFAULT_IDLE_TIMEOUT_S = 60;
 const DEFAULT_MAX_BACKPRESSURE = 1024 * 1024;
+/**
+ * uWS's receive limit. Frames above MAX_WS_PAYLOAD_BYTES but within this one are closed with a
+ * proper 1009 by the message handler; beyond it uWS drops the connection outright (no close frame).
+ */
+export const HARD_MAX_PAYLOAD_BYTES = 4 * MAX_WS_PAYLOAD_BYTES;
 /** setTimeout's limit; tokens living longer are simply checked again on reconnect. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -84,7 +89,7 @@ export function registerWebSocket(
   const onMessage = createMessageHandler({ ctx, sender, router, presence, counters, close });
 
   app.ws<Connection>('/v1/ws', {
-    maxPayloadLength: MAX_WS_PAYLOAD_BYTES,
+    maxPayloadLength: HARD_MAX_PAYLOAD_BYTES,
     maxBackpressure: options.maxBackpressureBytes ?? DEFAULT_MAX_BACKPRESSURE,
     // Typed as a number in these bindings, read as a boolean: close a socket whose send would be dropped.
     closeOnBackpressureLimit: 1,
@@ -115,15 +120,24 @@ export function registerWebSocket(
       }
       conn.unsubscribe = bus.subscribe(conn.key, (frame) => sender.send(conn, frame));
       counters.connections(registry.size);
-      sender.send(conn, helloFrame(conn.userId, conn.deviceId, heartbeatMs));
       const ttl = conn.expiresAt * 1000 - ctx.clock.now();
       conn.expiryTimer = setTimeout(
         () => close(conn, CloseCode.tokenExpired, 'access token expired', 'expired'),
         Math.max(0, Math.min(ttl, MAX_TIMER_MS)),
       );
       conn.expiryTimer.unref();
-      log.debug({ user: conn.userId, device: conn.deviceId, token: conn.tokenId }, 'ws open');
-      presence.announce(conn, 'online');
+      log.debug({ user: conn.userId, device: conn.deviceId, tokenId: conn.tokenId }, 'ws open');
+      // Nothing may be written inside `open` here: the upgrade runs in `res.cork` after an await,
+      // and a write in that state trips a uWS bug that drops the new socket (1006) about half
+      // the time (uNetworking/uWebSockets#1928, uWebSockets.js#1108). So the connection becomes
+      // ready, says hello and goes online on the next turn of the event loop; until then
+      // frames addressed to it are refused (a signal gets `peer_offline`).
+      setImmediate(() => {
+        if (conn.closed) return;
+        conn.ready = true;
+        sender.send(conn, helloFrame(conn.userId, conn.deviceId, heartbeatMs));
+        presence.announce(conn, 'online');
+      });
     },
     message: (ws, data, isBinary) => onMessage(ws.getUserData(), data, isBinary),
     close: (ws, code) => {
@@ -137,7 +151,7 @@ export function registerWebSocket(
       registry.releaseIp(conn.ip);
       counters.connections(registry.size);
       log.debug({ user: conn.userId, device: conn.deviceId, code }, 'ws close');
-      if (wasCurrent && !conn.replaced) presence.announce(conn, 'offline');
+      if (wasCurrent && !conn.replaced && conn.ready) presence.announce(conn, 'offline');
       if (registry.size === 0) whenEmpty?.();
     },
   });

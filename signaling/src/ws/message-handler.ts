@@ -1,4 +1,10 @@
-import { type ClientMessage, CloseCode, decodeClientMessage, ErrorCode } from '@hypersend/protocol';
+import {
+  type ClientMessage,
+  CloseCode,
+  decodeClientMessage,
+  ErrorCode,
+  MAX_WS_PAYLOAD_BYTES,
+} from '@hypersend/protocol';
 import type { ServerContext } from '../context.ts';
 import { assertNever } from './assert-never.ts';
 import { type Connection, MAX_BACKLOG } from './connection.ts';
@@ -94,6 +100,12 @@ export function createMessageHandler(deps: MessageDeps) {
   };
 
   return (conn: Connection, data: ArrayBuffer, isBinary: boolean): void => {
+    if (data.byteLength > MAX_WS_PAYLOAD_BYTES) {
+      // uWS's own limit (maxPayloadLength, set higher) drops the TCP connection without a close
+      // frame, which clients see as 1006. Up to that hard limit we close cleanly with 1009.
+      deps.close(conn, CloseCode.tooLarge, 'frame larger than 64 KiB', 'too_large');
+      return;
+    }
     const decoded = decodeClientMessage(isBinary ? data : utf8.decode(data));
     const now = ctx.clock.now();
     if (!conn.bucket.take(now)) {

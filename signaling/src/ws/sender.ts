@@ -21,7 +21,7 @@ export class Sender {
   /** True when the frame was written or queued; false when dropped or the socket is gone. */
   send(conn: Connection, frame: string): boolean {
     const ws = conn.ws;
-    if (ws === null || conn.closed) return false;
+    if (ws === null || conn.closed || !conn.ready) return false;
     if (ws.send(frame, false) === DROPPED) {
       this.counters.droppedFrame();
       return false;

@@ -136,36 +136,35 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
 
-    void authorize(deps, early.credential, early.deviceId).then(
-      (result) => {
-        if ('status' in result) {
-          registry.releaseIp(ip);
-          refuse(result);
-          return;
-        }
-        if (state.aborted || deps.isClosing()) {
-          registry.releaseIp(ip);
-          registry.releaseUser(result.userId);
-          if (!state.aborted)
-            refuse(reject(503, ErrorCode.unavailable, 'shutting_down', 'server is shutting down'));
-          return;
-        }
-        const data: UpgradeData = {
-          userId: result.userId,
-          deviceId: early.deviceId,
-          ip,
-          expiresAt: result.expiresAt,
-          tokenId: result.tokenId,
-        };
-        // The chosen sub-protocol is the version only: the credential is never echoed back.
-        res.cork(() => res.upgrade(deps.createConnection(data), secKey, WS_SUBPROTOCOL, extensions, context));
-      },
-      (err: unknown) => {
+    const finish = (result: AccessClaims | UpgradeRejection): void => {
+      if ('status' in result) {
         registry.releaseIp(ip);
-        log.error({ err }, 'ws upgrade failed');
-        refuse(reject(503, ErrorCode.unavailable, 'internal', 'try again later'));
-      },
-    );
+        refuse(result);
+        return;
+      }
+      if (state.aborted || deps.isClosing()) {
+        registry.releaseIp(ip);
+        registry.releaseUser(result.userId);
+        if (!state.aborted)
+          refuse(reject(503, ErrorCode.unavailable, 'shutting_down', 'server is shutting down'));
+        return;
+      }
+      const data: UpgradeData = {
+        userId: result.userId,
+        deviceId: early.deviceId,
+        ip,
+        expiresAt: result.expiresAt,
+        tokenId: result.tokenId,
+      };
+      // The chosen sub-protocol is the version only: the credential is never echoed back.
+      res.cork(() => res.upgrade(deps.createConnection(data), secKey, WS_SUBPROTOCOL, extensions, context));
+    };
+    const failed = (err: unknown): void => {
+      registry.releaseIp(ip);
+      log.error({ err }, 'ws upgrade failed');
+      refuse(reject(503, ErrorCode.unavailable, 'internal', 'try again later'));
+    };
+    void authorize(deps, early.credential, early.deviceId).then(finish, failed);
   };
 }
 
