@@ -58,6 +58,25 @@ export const SdkErrorCode = {
   peerNotConnected: 'peer_not_connected',
   peerClosed: 'peer_closed',
   webrtcUnsupported: 'webrtc_unsupported',
+  // Connection layer (client-sdk/src/{api,auth,signaling,identity,contacts}).
+  /** A request or connection attempt took longer than its deadline. */
+  timeout: 'timeout',
+  /** The server could not be reached (DNS, refused, reset) or the socket dropped mid-request. */
+  network: 'network',
+  /** The server answered with something that does not match the protocol schemas. */
+  badResponse: 'bad_response',
+  /** The refresh token was rejected (expired, revoked or reused): the app must log in again. */
+  sessionExpired: 'session_expired',
+  /** An authenticated call was made before login or `useToken`. */
+  notAuthenticated: 'not_authenticated',
+  /** The signaling socket is not open (never connected, reconnecting, or closed). */
+  notConnected: 'not_connected',
+  /** Another connection of the same device took over; this one will not reconnect by itself. */
+  replaced: 'replaced',
+  /** A file holding secrets is readable or writable by other users, or owned by someone else. */
+  insecureFile: 'insecure_file',
+  /** A stored identity or key file exists but is not valid. */
+  corruptStore: 'corrupt_store',
 } as const;
 /** One of {@link SdkErrorCode}. */
 export type SdkErrorCode = (typeof SdkErrorCode)[keyof typeof SdkErrorCode];
