@@ -1,0 +1,33 @@
+// Node entry point of @hypersend/client: `ws` for WebSockets, identity and pinned keys in 0600
+// files under $XDG_CONFIG_HOME/hypersend/<profile>/. Browsers get index.browser.ts instead.
+import WebSocket from 'ws';
+import { type CreateClientOptions, HypersendClient } from './client-exports.ts';
+import { KeyFileStore } from './contacts/key-file-store.ts';
+import { IdentityFileStore } from './identity/identity-file-store.ts';
+import type { WebSocketConstructor } from './signaling/websocket-like.ts';
+
+export * from './client-exports.ts';
+export { KeyFileStore, type KeyFileStoreOptions } from './contacts/key-file-store.ts';
+export { IdentityFileStore, type IdentityFileStoreOptions } from './identity/identity-file-store.ts';
+export { profileDir } from './identity/private-json-file.ts';
+
+/**
+ * Make a client with Node defaults: `ws` (authenticates with `bearer.<jwt>`), the identity in
+ * `~/.config/hypersend/<profile>/identity.json` and pinned keys in `contacts.json` next to it.
+ *
+ * @example
+ * import { createClient } from '@hypersend/client';
+ * const client = createClient({ serverUrl: 'http://127.0.0.1:8080', profile: 'alice' });
+ * await client.login('alice', 'correct horse battery');
+ * await client.connect();
+ */
+export function createClient(options: CreateClientOptions): HypersendClient {
+  const { profile, ...rest } = options;
+  return new HypersendClient({
+    ...rest,
+    identityStore: options.identityStore ?? new IdentityFileStore({ profile: profile ?? 'default' }),
+    keyStore: options.keyStore ?? new KeyFileStore({ profile: profile ?? 'default' }),
+    WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
+    wsAuth: options.wsAuth ?? 'bearer',
+  });
+}
