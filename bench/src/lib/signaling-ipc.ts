@@ -1,0 +1,60 @@
+import type { HistogramData } from './signaling-histogram.ts';
+
+/**
+ * IPC between the signaling benchmark and its load-generator workers. Each worker owns a
+ * contiguous range of users, paired (2k, 2k+1) as contacts; both ends of a pair live in the
+ * same worker, so a latency is one `performance.now()` minus another of the same clock.
+ */
+export interface LoadWorkerConfig {
+  index: number;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  wsUrl: string;
+  /** First user index of this worker (even) and how many users (even). */
+  firstUser: number;
+  users: number;
+  issuer: string;
+  audience: string;
+  privateKeyPem: string;
+  ack: boolean;
+  connectConcurrency: number;
+  httpConcurrency: number;
+}
+
+/** Parent → worker. Each command is answered by exactly one message (or `error`). */
+export type ToLoadWorker =
+  | { t: 'provision' }
+  | { t: 'connect' }
+  | { t: 'throughput'; durationMs: number }
+  | { t: 'latency'; durationMs: number; rate: number }
+  | { t: 'status' }
+  | { t: 'exit' };
+
+/** Frames the worker saw that are not signals or acks, by kind (errors by code). */
+export type FrameCounts = Record<string, number>;
+
+export type FromLoadWorker =
+  | { t: 'provisioned'; users: number; requests: number; ms: number }
+  | { t: 'connected'; held: number; failed: number; ms: number; failures: Record<string, number> }
+  | {
+      t: 'throughput';
+      delivered: number;
+      acks: number;
+      ms: number;
+      other: FrameCounts;
+      /** Delivery latency of the closed loop, for information (it is queueing, not service, time). */
+      histogram: HistogramData;
+    }
+  | {
+      t: 'latency';
+      sent: number;
+      received: number;
+      acks: number;
+      ms: number;
+      /** Largest lag of the send schedule behind wall time: shows whether the generator kept up. */
+      maxScheduleLagMs: number;
+      other: FrameCounts;
+      histogram: HistogramData;
+    }
+  | { t: 'status'; open: number; closes: Record<string, number> }
+  | { t: 'error'; message: string };

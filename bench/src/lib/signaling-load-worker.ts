@@ -1,0 +1,292 @@
+/**
+ * Load-generator worker of the signaling benchmark, forked by `bench/src/signaling.ts` with its
+ * `LoadWorkerConfig` as argv[2]. It provisions its slice of users, holds one authenticated
+ * WebSocket per user, and drives the throughput and latency phases on command.
+ * Frames are classified by their leading bytes instead of `JSON.parse`, because every
+ * microsecond spent here is taken from the same two cores the server runs on.
+ */
+import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@hypersend/protocol';
+import WebSocket from 'ws';
+import { externalUserId } from '../../../signaling/src/auth/external-tokens.ts';
+import { LatencyHistogram } from './signaling-histogram.ts';
+import type { FrameCounts, FromLoadWorker, LoadWorkerConfig, ToLoadWorker } from './signaling-ipc.ts';
+import { type BenchIdentity, bounded, provisionPairs } from './signaling-provision.ts';
+import { benchSubject, tokenMinter } from './signaling-tokens.ts';
+
+/** Signals in flight per worker in the throughput phase (closed loop), spread over its pairs. */
+const THROUGHPUT_IN_FLIGHT = 4096;
+const MAX_WINDOW_PER_PAIR = 64;
+/** A phase is over once no frame arrived for this long (or the drain limit passed). */
+const QUIET_MS = 300;
+const DRAIN_LIMIT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+/** `{"type":"` is 9 bytes; the next byte tells the frame types the hot path cares about apart. */
+const TYPE_BYTE = 9;
+const S = 's'.charCodeAt(0);
+const A = 'a'.charCodeAt(0);
+const H = 'h'.charCodeAt(0);
+/** The send timestamp is the last member of `data`, so the frame ends with `"t":<ms>}}`. */
+const T_MARK = Buffer.from('"t":');
+/** A candidate-sized payload, like the trickle-ICE signals that dominate real signaling traffic. */
+const CANDIDATE =
+  '"candidate":"candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 0.0.0.0 rport 0 ' +
+  'generation 0 ufrag sWgP network-cost 999","sdpMid":"0","sdpMLineIndex":0';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as LoadWorkerConfig;
+const toParent = (msg: FromLoadWorker): void => {
+  if (process.send && process.connected) process.send(msg);
+};
+
+const mint = tokenMinter({ ...config, publicKeyPem: '' });
+const ids: BenchIdentity[] = Array.from({ length: config.users }, (_, k) => {
+  const index = config.firstUser + k;
+  return {
+    index,
+    userId: externalUserId(config.issuer, benchSubject(index)),
+    deviceId: `d${index}`,
+    token: mint(index),
+  };
+});
+const pairs = config.users / 2;
+const sockets: Array<WebSocket | undefined> = new Array(config.users);
+/** Frame head addressed from local socket k to its pair peer (k ^ 1), built once. */
+const heads = ids.map((_, k) => {
+  const peer = ids[k ^ 1]!;
+  return (
+    `{"type":"signal","to":{"user":"${peer.userId}","device":"${peer.deviceId}"},` +
+    `"kind":"candidate","sid":"s${config.firstUser + (k & ~1)}",`
+  );
+});
+let requestId = 0;
+
+type Phase = 'idle' | 'throughput' | 'latency';
+let phase: Phase = 'idle';
+let running = false;
+let delivered = 0;
+let received = 0;
+let acks = 0;
+let phaseStart = 0;
+let lastFrameAt = 0;
+let histogram = new LatencyHistogram();
+let other: FrameCounts = {};
+const closes: Record<string, number> = {};
+const helloWaiters: Array<(() => void) | undefined> = new Array(config.users);
+
+const count = (counts: Record<string, number>, key: string): void => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+function send(k: number): void {
+  const ws = sockets[k];
+  if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+  const id = config.ack ? `"id":"${(requestId++).toString(36)}",` : '';
+  ws.send(`${heads[k]}${id}"data":{${CANDIDATE},"t":${performance.now()}}}`);
+}
+
+/** The `t` of a forwarded signal, or NaN when the frame does not end as we built it. */
+function sendTime(data: Buffer): number {
+  const at = data.lastIndexOf(T_MARK);
+  return at < 0 ? Number.NaN : Number(data.toString('latin1', at + T_MARK.length, data.length - 2));
+}
+
+function onFrame(k: number, data: Buffer): void {
+  const now = performance.now();
+  lastFrameAt = now;
+  const type = data[TYPE_BYTE];
+  if (type === S) {
+    const t = sendTime(data);
+    if (phase === 'throughput' && running) {
+      delivered += 1;
+      histogram.record(now - t);
+      // Closed loop: every delivery makes the receiver answer its peer, keeping the window full.
+      send(k);
+    } else if (phase === 'latency' && t >= phaseStart) {
+      received += 1;
+      histogram.record(now - t);
+    } else count(other, 'late_signal');
+    return;
+  }
+  if (type === A) {
+    acks += 1;
+    return;
+  }
+  if (type === H) {
+    helloWaiters[k]?.();
+    helloWaiters[k] = undefined;
+    return;
+  }
+  // Rare frames (presence, errors): worth a real parse to report what they were.
+  try {
+    const msg = JSON.parse(data.toString('utf8')) as { type?: string; code?: string };
+    count(other, msg.type === 'error' ? `error:${msg.code}` : String(msg.type));
+  } catch {
+    count(other, 'unparsable');
+  }
+}
+
+function open(k: number): Promise<string | null> {
+  const id = ids[k]!;
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (failure: string | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      helloWaiters[k] = undefined;
+      resolve(failure);
+    };
+    const ws = new WebSocket(
+      `${config.wsUrl}?device=${encodeURIComponent(id.deviceId)}`,
+      [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${id.token}`],
+      { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: CONNECT_TIMEOUT_MS },
+    );
+    const timer = setTimeout(() => {
+      ws.terminate();
+      done('timeout');
+    }, CONNECT_TIMEOUT_MS);
+    sockets[k] = ws;
+    // The first frame, `hello`, proves the server accepted the credential and the device.
+    helloWaiters[k] = () => done(null);
+    ws.on('message', (data: Buffer) => onFrame(k, data));
+    ws.on('error', (err) => done(err.message.slice(0, 60)));
+    ws.on('close', (code) => {
+      count(closes, String(code));
+      done(`close ${code}`);
+    });
+  });
+}
+
+async function connectAll(): Promise<FromLoadWorker> {
+  const t0 = performance.now();
+  const failures: Record<string, number> = {};
+  let failed = 0;
+  await bounded(config.users, config.connectConcurrency, async (k) => {
+    const failure = await open(k);
+    if (failure !== null) {
+      failed += 1;
+      count(failures, failure);
+    }
+  });
+  return { t: 'connected', held: openCount(), failed, ms: performance.now() - t0, failures };
+}
+
+function openCount(): number {
+  let n = 0;
+  for (const ws of sockets) if (ws?.readyState === WebSocket.OPEN) n += 1;
+  return n;
+}
+
+function resetCounters(next: Phase): void {
+  phase = next;
+  delivered = 0;
+  received = 0;
+  acks = 0;
+  other = {};
+  histogram = new LatencyHistogram();
+  phaseStart = performance.now();
+}
+
+/** Wait until frames stop arriving, so one phase's stragglers do not land in the next. */
+async function drain(): Promise<void> {
+  const limit = performance.now() + DRAIN_LIMIT_MS;
+  while (performance.now() < limit && performance.now() - lastFrameAt < QUIET_MS)
+    await new Promise((r) => setTimeout(r, 50));
+}
+
+async function throughput(durationMs: number): Promise<FromLoadWorker> {
+  await drain();
+  resetCounters('throughput');
+  running = true;
+  const window = Math.max(1, Math.min(MAX_WINDOW_PER_PAIR, Math.ceil(THROUGHPUT_IN_FLIGHT / pairs)));
+  for (let w = 0; w < window; w++) for (let p = 0; p < pairs; p++) send(2 * p + (w & 1));
+  await new Promise((r) => setTimeout(r, durationMs));
+  running = false;
+  const ms = performance.now() - phaseStart;
+  const result: FromLoadWorker = {
+    t: 'throughput',
+    delivered,
+    acks,
+    ms,
+    other,
+    histogram: histogram.toJSON(),
+  };
+  await drain();
+  phase = 'idle';
+  return result;
+}
+
+/**
+ * Open loop at a fixed rate: every timer tick sends whatever the schedule says is due, round
+ * robin over the pairs, alternating direction, so every connection sends and receives.
+ */
+async function latency(durationMs: number, rate: number): Promise<FromLoadWorker> {
+  await drain();
+  resetCounters('latency');
+  let sent = 0;
+  let maxScheduleLagMs = 0;
+  const intervalMs = 1000 / rate;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      const elapsed = now - phaseStart;
+      const due = Math.min(Math.floor(elapsed / intervalMs), Math.floor(durationMs / intervalMs));
+      if (due > sent) maxScheduleLagMs = Math.max(maxScheduleLagMs, elapsed - sent * intervalMs);
+      while (sent < due) {
+        const p = sent % pairs;
+        send(2 * p + (Math.floor(sent / pairs) & 1));
+        sent += 1;
+      }
+      if (elapsed >= durationMs) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const ms = performance.now() - phaseStart;
+  const limit = performance.now() + DRAIN_LIMIT_MS;
+  while (received < sent && performance.now() < limit) await new Promise((r) => setTimeout(r, 20));
+  const result: FromLoadWorker = {
+    t: 'latency',
+    sent,
+    received,
+    acks,
+    ms,
+    maxScheduleLagMs,
+    other,
+    histogram: histogram.toJSON(),
+  };
+  await drain();
+  phase = 'idle';
+  return result;
+}
+
+async function handle(msg: ToLoadWorker): Promise<FromLoadWorker | null> {
+  switch (msg.t) {
+    case 'provision': {
+      const t0 = performance.now();
+      const requests = await provisionPairs(config.url, ids, config.httpConcurrency);
+      return { t: 'provisioned', users: ids.length, requests, ms: performance.now() - t0 };
+    }
+    case 'connect':
+      return connectAll();
+    case 'throughput':
+      return throughput(msg.durationMs);
+    case 'latency':
+      return latency(msg.durationMs, msg.rate);
+    case 'status':
+      return { t: 'status', open: openCount(), closes };
+    case 'exit':
+      for (const ws of sockets) ws?.terminate();
+      process.exit(0);
+  }
+}
+
+const fail = (err: unknown): void => {
+  toParent({ t: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  process.exit(1);
+};
+process.on('message', (msg: ToLoadWorker) => {
+  handle(msg).then((reply) => reply && toParent(reply), fail);
+});
+// A worker must never outlive the benchmark that forked it.
+process.on('disconnect', () => process.exit(0));
+process.on('uncaughtException', fail);

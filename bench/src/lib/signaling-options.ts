@@ -1,0 +1,97 @@
+/** Knobs of the signaling benchmark (`bench/src/signaling.ts`), from the command line. */
+export interface SignalingBenchOptions {
+  /** WebSocket connections to open and hold; even, because connections work in pairs. */
+  connections: number;
+  /** Seconds of each measured phase (throughput, then latency). */
+  durationS: number;
+  /** Offered signals per second, all workers together, in the latency phase. */
+  rate: number;
+  /** Load-generator processes. Pairs never span two of them, so send and receive share a clock. */
+  workers: number;
+  /** Signals carry an `id`, so the server also answers an `ack` to the sender. */
+  ack: boolean;
+  /** Concurrent WebSocket upgrades in flight per worker. */
+  connectConcurrency: number;
+  /** Concurrent provisioning HTTP requests per worker. */
+  httpConcurrency: number;
+  /** Where the result JSON goes; null writes nothing. */
+  out: string | null;
+  /** Run the server under `--cpu-prof`; profiles land in this directory. */
+  serverCpuProf: string | null;
+  /** Run the load-generator workers under `--cpu-prof`, profiles in this directory. */
+  generatorCpuProf: string | null;
+  tiny: boolean;
+}
+
+export const DEFAULT_RESULTS_PATH = 'bench/results/signaling.json';
+
+const USAGE = `usage: node --import tsx bench/src/signaling.ts [--connections N] [--duration S] [--rate R]
+         [--workers W] [--ack] [--connect-concurrency C] [--http-concurrency C]
+         [--out FILE | --no-out] [--server-cpu-prof DIR] [--generator-cpu-prof DIR] [--tiny]`;
+
+/**
+ * Parse `--name value` or `--name=value`. `--tiny` (the test suite's setting) shrinks every
+ * default to something that finishes in seconds and writes no result file unless `--out` is given,
+ * so a smoke run never overwrites the full-size figures.
+ *
+ * @example
+ * parseSignalingOptions(['--connections', '2000', '--duration=5']);
+ */
+export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOptions {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  const BOOLEAN = new Set(['tiny', 'ack', 'no-out', 'help']);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (BOOLEAN.has(name)) {
+      flags.add(name);
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value\n${USAGE}`);
+    values.set(name, value);
+  }
+  if (flags.has('help')) throw new Error(USAGE);
+  const known = new Set([
+    'connections',
+    'duration',
+    'rate',
+    'workers',
+    'connect-concurrency',
+    'http-concurrency',
+    'out',
+    'server-cpu-prof',
+    'generator-cpu-prof',
+  ]);
+  for (const name of values.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${USAGE}`);
+
+  const tiny = flags.has('tiny');
+  const num = (name: string, fallback: number, integer = true): number => {
+    const raw = values.get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+      throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${raw}`);
+    return n;
+  };
+  const connections = num('connections', tiny ? 50 : 10_000);
+  if (connections % 2 !== 0) throw new Error('--connections must be even (connections work in pairs)');
+  const workers = Math.min(num('workers', tiny ? 1 : 2), connections / 2);
+  const out = flags.has('no-out') ? null : (values.get('out') ?? (tiny ? null : DEFAULT_RESULTS_PATH));
+  return {
+    connections,
+    durationS: num('duration', tiny ? 1 : 10, false),
+    rate: num('rate', tiny ? 500 : 10_000),
+    workers,
+    ack: flags.has('ack'),
+    connectConcurrency: num('connect-concurrency', 128),
+    httpConcurrency: num('http-concurrency', 32),
+    out,
+    serverCpuProf: values.get('server-cpu-prof') ?? null,
+    generatorCpuProf: values.get('generator-cpu-prof') ?? null,
+    tiny,
+  };
+}

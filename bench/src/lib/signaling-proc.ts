@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of `/proc/<pid>/stat` times; 100 on every Linux this runs on. */
+const CLK_TCK = 100;
+
+/**
+ * Resident set size of a process in bytes (`VmRSS` of `/proc/<pid>/status`), or NaN when the
+ * process is gone or this is not Linux.
+ */
+export function rssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, or NaN. Sampled before and after a
+ * phase it tells how the two cores were shared between server and load generator.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, i.e. 11 and 12 after the name.
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU seconds all cores of the machine have been busy so far (`/proc/stat`, everything but idle
+ * and iowait), or NaN. The benchmark subtracts its own processes to show how much other work
+ * (on a shared machine) competed with it during a phase.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+    return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}

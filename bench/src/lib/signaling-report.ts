@@ -1,0 +1,127 @@
+import type { LatencySummary } from './signaling-histogram.ts';
+
+/** CPU cores used on average during a phase (CPU seconds / wall seconds). */
+export interface CoreUsage {
+  serverCores: number;
+  generatorCores: number;
+  /** Everything else that ran on the machine meanwhile (other users' work on a shared host). */
+  otherCores: number;
+}
+
+/** What `bench/src/signaling.ts` prints as its last line and writes to bench/results/signaling.json. */
+export interface SignalingResult {
+  bench: 'signaling';
+  date: string;
+  host: { cpus: number; cpuModel: string; node: string };
+  server: { binding: string; store: string; auth: string };
+  config: {
+    connections: number;
+    workers: number;
+    durationS: number;
+    rate: number;
+    ack: boolean;
+    tiny: boolean;
+  };
+  provisioning: { users: number; httpRequests: number; seconds: number };
+  connect: CoreUsage & {
+    requested: number;
+    held: number;
+    failed: number;
+    failures: Record<string, number>;
+    seconds: number;
+    perSecond: number;
+    /** Still open after both load phases. */
+    heldAtEnd: number;
+  };
+  throughput: CoreUsage & {
+    /** Signals delivered to receivers per second, summed over workers. */
+    signalsPerSecond: number;
+    delivered: number;
+    acks: number;
+    seconds: number;
+    /** Delivery latency inside the saturated closed loop: mostly queueing, for information. */
+    loopLatency: LatencySummary;
+    otherFrames: Record<string, number>;
+  };
+  latency: CoreUsage &
+    LatencySummary & {
+      offeredRate: number;
+      achievedRate: number;
+      sent: number;
+      received: number;
+      acks: number;
+      maxScheduleLagMs: number;
+      otherFrames: Record<string, number>;
+    };
+  rss: {
+    idleMiB: number;
+    beforeConnectionsMiB: number;
+    heldMiB: number;
+    afterLoadMiB: number;
+    perConnectionKiB: number;
+  };
+  goals: Record<string, { target: number; met: boolean }>;
+}
+
+const f = (n: number, digits = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '-';
+const cores = (u: CoreUsage): string =>
+  `server ${f(u.serverCores, 2)} / generator ${f(u.generatorCores, 2)} / other processes ${f(u.otherCores, 2)} cores`;
+const frames = (o: Record<string, number>): string =>
+  Object.keys(o).length === 0
+    ? 'none'
+    : Object.entries(o)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+
+/** The human table printed before the JSON line. */
+export function formatReport(r: SignalingResult): string {
+  const { connect: c, throughput: t, latency: l, rss } = r;
+  const goal = (name: string): string => {
+    const g = r.goals[name];
+    // The goals are stated for the full-size run; a smoke run says nothing about them.
+    if (!g || r.config.tiny) return '';
+    return g.met ? '  [goal met]' : '  [goal missed]';
+  };
+  const rows: Array<[string, string]> = [
+    ['server', `${r.server.binding}; ${r.server.store}; ${r.server.auth}`],
+    [
+      'provisioning',
+      `${f(r.provisioning.users)} users, ${f(r.provisioning.httpRequests)} HTTP requests in ${f(r.provisioning.seconds, 1)} s`,
+    ],
+    [
+      'connections held',
+      `${f(c.held)} of ${f(c.requested)}${goal('connections')}  (still open at end: ${f(c.heldAtEnd)})`,
+    ],
+    ['connect time', `${f(c.seconds, 1)} s (${f(c.perSecond)} upgrades/s; ${cores(c)})`],
+    ['connect failures', frames(c.failures)],
+    [
+      'routed signals/s',
+      `${f(t.signalsPerSecond)}${goal('signalsPerSecond')}  (${f(t.delivered)} in ${f(t.seconds, 1)} s, closed loop)`,
+    ],
+    ['  cpu', cores(t)],
+    [
+      '  loop latency',
+      `p50 ${f(t.loopLatency.p50Ms, 2)} ms, p99 ${f(t.loopLatency.p99Ms, 2)} ms (queueing under saturation)`,
+    ],
+    ['  other frames', frames(t.otherFrames)],
+    [
+      'latency @ offered',
+      `${f(l.offeredRate)}/s offered, ${f(l.achievedRate)}/s sent, ${f(l.received)} of ${f(l.sent)} delivered`,
+    ],
+    ['  p50 / p90 / p99', `${f(l.p50Ms, 2)} / ${f(l.p90Ms, 2)} / ${f(l.p99Ms, 2)} ms${goal('p99MsAt10k')}`],
+    ['  p99.9 / max / mean', `${f(l.p999Ms, 2)} / ${f(l.maxMs, 2)} / ${f(l.meanMs, 2)} ms`],
+    ['  schedule lag max', `${f(l.maxScheduleLagMs, 1)} ms (generator timer lag)`],
+    ['  cpu', cores(l)],
+    ['  other frames', frames(l.otherFrames)],
+    [
+      'server RSS',
+      `idle ${f(rss.idleMiB, 1)} MiB, before connections ${f(rss.beforeConnectionsMiB, 1)} MiB, held ${f(rss.heldMiB, 1)} MiB, after load ${f(rss.afterLoadMiB, 1)} MiB`,
+    ],
+    ['RSS per connection', `${f(rss.perConnectionKiB, 1)} KiB`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { SignalingResult } from './lib/signaling-report.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Keeps the signaling benchmark from rotting: a `--tiny` run (50 connections, 1 s phases) against a
+ * real server process must hold every connection and route signals. No figure is asserted beyond
+ * "more than zero": a benchmark prints numbers, it does not pass or fail on them.
+ */
+describe('signaling benchmark (--tiny)', () => {
+  it('holds every requested connection, routes signals and prints a JSON result line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hypersend-bench-smoke-'));
+    const out = join(dir, 'signaling.json');
+    try {
+      const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'bench/src/signaling.ts', '--tiny', '--out', out],
+          { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+          (err, so, se) => (err ? reject(new Error(`${err.message}\n${so}\n${se}`)) : resolve(so)),
+        );
+      });
+      const lines = stdout.trim().split('\n');
+      const result = JSON.parse(lines[lines.length - 1] ?? '') as SignalingResult;
+      expect(result.bench).toBe('signaling');
+      expect(result.connect.held).toBe(result.config.connections);
+      expect(result.connect.held).toBe(50);
+      expect(result.throughput.delivered).toBeGreaterThan(0);
+      expect(result.throughput.signalsPerSecond).toBeGreaterThan(0);
+      expect(result.latency.received).toBeGreaterThan(0);
+      expect(result.latency.p99Ms).toBeGreaterThan(0);
+      expect(result.rss.heldMiB).toBeGreaterThan(0);
+      const written = JSON.parse(await readFile(out, 'utf8')) as SignalingResult;
+      expect(written.connect.held).toBe(50);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
