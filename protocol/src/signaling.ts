@@ -32,7 +32,13 @@ const RequestId = z.string().min(1).max(64);
 export const DeviceAddress = z.object({ user: Id, device: Id }).strict();
 export type DeviceAddress = z.infer<typeof DeviceAddress>;
 
-export const SignalKind = z.enum(['offer', 'answer', 'candidate', 'renegotiate']);
+/**
+ * `offer`/`answer`/`candidate`/`renegotiate` carry WebRTC negotiation; `transfer` carries the
+ * end-to-end transfer handshake (offer with sealed key and encrypted manifest, accept, decline,
+ * cancel, resume) whose payload schema is `TransferControl` in `transfer.ts`. The server routes
+ * all of them the same way and never looks inside `data`.
+ */
+export const SignalKind = z.enum(['offer', 'answer', 'candidate', 'renegotiate', 'transfer']);
 export type SignalKind = z.infer<typeof SignalKind>;
 
 /** Opaque WebRTC payload (SDP or ICE candidate); the server routes it without looking inside. */
