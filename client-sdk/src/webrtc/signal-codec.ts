@@ -50,6 +50,9 @@ export function decodeSignal(kind: SignalKind, data: SignalData): InboundSignal 
       const r = Renegotiate.safeParse(data);
       return r.success ? { kind, data: r.data } : undefined;
     }
+    case 'transfer':
+      // Transfer control belongs to the transfer layer, never to WebRTC negotiation.
+      return undefined;
     default:
       return assertNever(kind);
   }
