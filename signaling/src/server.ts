@@ -22,7 +22,7 @@ import { detectUwsBinding, type UwsBinding } from './native-check.ts';
 import { createAccounts } from './services/accounts.ts';
 import { createContacts } from './services/contacts.ts';
 import { createDevices } from './services/devices.ts';
-import { ContactRelationships } from './services/relationships.ts';
+import { ContactRelationships, RelationshipFeed } from './services/relationships.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTurnCredentialIssuer } from './turn/turn-credentials.ts';
@@ -130,7 +130,14 @@ export async function createSignalingServer(options: {
       },
     });
     const devices = createDevices({ store, relationships, clock, log: log.child({ component: 'devices' }) });
-    const contacts = createContacts({ store, clock, log: log.child({ component: 'contacts' }) });
+    // Contact changes reach the WebSocket gateway's reachability cache at once.
+    const relationshipChanges = new RelationshipFeed();
+    const contacts = createContacts({
+      store,
+      clock,
+      log: log.child({ component: 'contacts' }),
+      onChange: relationshipChanges.publish,
+    });
 
     const app = uWS.App();
     registerRoutes(app, ctx, [
@@ -141,7 +148,7 @@ export async function createSignalingServer(options: {
       // The issuer validates its settings here, so a bad TURN secret stops start-up.
       ...(config.turn ? turnRoutes({ turn: createTurnCredentialIssuer({ ...config.turn, clock }) }) : []),
     ]);
-    const gateway = registerWebSocket(app, ctx);
+    const gateway = registerWebSocket(app, ctx, { relationshipChanges });
     registerNotFound(app, ctx);
 
     const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {

@@ -23,8 +23,15 @@ export interface Contacts {
  * const contacts = createContacts({ store, clock, log });
  * await contacts.request(alice.id, 'bob'); await contacts.accept(bob.id, alice.id);
  */
-export function createContacts(deps: { store: Store; clock: Clock; log: Logger }): Contacts {
+export function createContacts(deps: {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Told after every change of the edges between two users (cache invalidation). */
+  onChange?: (userId: string, peerId: string) => void;
+}): Contacts {
   const { store, clock, log } = deps;
+  const changed = (userId: string, peerId: string): void => deps.onChange?.(userId, peerId);
   const edge = (userId: string, peerId: string, state: ContactEdge['state']): ContactEdge => ({
     userId,
     peerId,
@@ -63,12 +70,14 @@ export function createContacts(deps: { store: Store; clock: Clock; log: Logger }
         // They asked first: a request back is an acceptance.
         await store.putContactEdge(edge(userId, target.id, 'accepted'));
         await store.putContactEdge(edge(target.id, userId, 'accepted'));
+        changed(userId, target.id);
         log.info({ userId, peerId: target.id }, 'contact accepted (mutual request)');
         return;
       }
       if (mine?.state === 'requested') return;
       await store.putContactEdge(edge(userId, target.id, 'requested'));
       await store.putContactEdge(edge(target.id, userId, 'incoming'));
+      changed(userId, target.id);
     },
 
     async accept(userId, peerId) {
@@ -80,6 +89,7 @@ export function createContacts(deps: { store: Store; clock: Clock; log: Logger }
       const accepted = edge(userId, peerId, 'accepted');
       await store.putContactEdge(accepted);
       await store.putContactEdge(edge(peerId, userId, 'accepted'));
+      changed(userId, peerId);
       return {
         userId: peer.id,
         username: peer.username,
@@ -95,6 +105,7 @@ export function createContacts(deps: { store: Store; clock: Clock; log: Logger }
       const theirs = await store.getContactEdge(peerId, userId);
       // Their block is theirs to keep.
       if (theirs && theirs.state !== 'blocked') await store.deleteContactEdge(peerId, userId);
+      changed(userId, peerId);
     },
 
     async block(userId, peerId) {
@@ -102,6 +113,7 @@ export function createContacts(deps: { store: Store; clock: Clock; log: Logger }
       await store.putContactEdge(edge(userId, peerId, 'blocked'));
       const theirs = await store.getContactEdge(peerId, userId);
       if (theirs && theirs.state !== 'blocked') await store.deleteContactEdge(peerId, userId);
+      changed(userId, peerId);
       log.info({ userId, peerId }, 'contact blocked');
     },
   };

@@ -33,3 +33,31 @@ export class ContactRelationships implements Relationships {
     return confirmed.filter((id): id is string => id !== null);
   }
 }
+
+/** Called with the two users whose relationship may have changed. */
+export type RelationshipListener = (a: string, b: string) => void;
+
+/**
+ * Announces relationship changes (contact accepted, removed, blocked) to whoever caches
+ * reachability, so a revoked contact loses access at once instead of when a cache expires.
+ *
+ * @example
+ * const feed = new RelationshipFeed();
+ * const off = feed.subscribe((a, b) => cache.invalidate(a, b));
+ * const contacts = createContacts({ store, clock, log, onChange: feed.publish });
+ */
+export class RelationshipFeed {
+  private readonly listeners = new Set<RelationshipListener>();
+
+  /** Bound, so it can be handed around as a plain callback. */
+  readonly publish = (a: string, b: string): void => {
+    for (const listener of this.listeners) listener(a, b);
+  };
+
+  subscribe(listener: RelationshipListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+}

@@ -2,10 +2,7 @@ import type { WebSocket } from 'uWebSockets.js';
 import type { ClientMessage } from '@hypersend/protocol';
 import { StrikeCounter } from './strike-counter.ts';
 import { TokenBucket } from './token-bucket.ts';
-import { TtlCache } from './ttl-cache.ts';
 
-/** How long a relationship or device-existence answer is reused by one connection. */
-export const REACH_CACHE_MS = 5_000;
 /** More than this many malformed frames within `BAD_FRAME_WINDOW_MS` closes the socket (1008). */
 export const BAD_FRAME_LIMIT = 10;
 export const BAD_FRAME_WINDOW_MS = 60_000;
@@ -27,7 +24,7 @@ export interface UpgradeData {
 
 /**
  * Per-connection state, attached to the uWS socket as its user data. Everything the hot
- * path needs is precomputed here once (keys, frame prefix, caches) so routing a signal
+ * path needs is precomputed here once (keys, frame prefix) so routing a signal
  * allocates little beyond the forwarded string.
  */
 export interface Connection extends UpgradeData {
@@ -40,15 +37,17 @@ export interface Connection extends UpgradeData {
   ready: boolean;
   /** Set once closed; late async work checks it before sending. */
   closed: boolean;
+  /** The server has ended it (close frame sent); nothing more is written. */
+  closing: boolean;
   /** Replaced by a newer connection of the same device: no offline presence on close. */
   replaced: boolean;
   bucket: TokenBucket;
   badFrames: StrikeCounter;
   floods: StrikeCounter;
-  /** userId → may this user reach them (5 s). */
-  reach: TtlCache<boolean>;
-  /** deviceKey → registered in the store (5 s). */
-  devices: TtlCache<boolean>;
+  /** Frames waiting for the sender's next flush, in order (see `Sender`). */
+  outbox: string[];
+  /** Their total length, counted against the backpressure limit with uWS's own buffer. */
+  outboxBytes: number;
   /** True while an asynchronous lookup is in flight; later frames wait in `backlog` to keep order. */
   busy: boolean;
   backlog: ClientMessage[];
@@ -70,12 +69,13 @@ export function createConnection(
     ws: null,
     ready: false,
     closed: false,
+    closing: false,
     replaced: false,
     bucket: new TokenBucket(limits.wsRatePerSecond, limits.wsBurst, now),
     badFrames: new StrikeCounter(BAD_FRAME_LIMIT, BAD_FRAME_WINDOW_MS),
     floods: new StrikeCounter(FLOOD_LIMIT, FLOOD_WINDOW_MS),
-    reach: new TtlCache<boolean>(REACH_CACHE_MS, 4_096),
-    devices: new TtlCache<boolean>(REACH_CACHE_MS, 4_096),
+    outbox: [],
+    outboxBytes: 0,
     busy: false,
     backlog: [],
     unsubscribe: null,

@@ -7,6 +7,7 @@ import { ConnectionRegistry } from './connection-registry.ts';
 import { helloFrame, reconnectFrame, signalPrefix } from './frames.ts';
 import { createMessageHandler } from './message-handler.ts';
 import { Presence } from './presence.ts';
+import { ReachCache } from './reach-cache.ts';
 import { Sender } from './sender.ts';
 import { SignalRouter } from './signal-router.ts';
 import { createUpgradeHandler } from './upgrade.ts';
@@ -34,6 +35,17 @@ export interface GatewayOptions {
   idleTimeoutSeconds?: number;
   /** Bytes queued for one slow socket before it is closed rather than buffered further. Default 1 MiB. */
   maxBackpressureBytes?: number;
+  /**
+   * Where relationship changes are announced (the contact service's feed). Each change drops the
+   * pair's cached reachability at once, so a removed or blocked contact can no longer signal.
+   */
+  relationshipChanges?: RelationshipChanges;
+}
+
+/** A feed of relationship changes between two users, e.g. `RelationshipFeed`. */
+export interface RelationshipChanges {
+  /** Call `listener` on every change; returns the unsubscribe function. */
+  subscribe(listener: (a: string, b: string) => void): () => void;
 }
 
 /** Upper bound of the jittered `reconnect.afterMs`, so clients do not return all at once. */
@@ -66,9 +78,16 @@ export function registerWebSocket(
   const counters = new WsCounters(ctx.metrics);
   const registry = new ConnectionRegistry(ctx.config.limits);
   const bus = options.bus ?? createLocalBus();
-  const sender = new Sender(counters);
-  const router = new SignalRouter(ctx, bus, sender, counters);
-  const presence = new Presence(ctx, registry, sender);
+  const maxBackpressure = options.maxBackpressureBytes ?? DEFAULT_MAX_BACKPRESSURE;
+  const sender = new Sender(counters, {
+    maxBackpressureBytes: maxBackpressure,
+    onOverflow: (conn) =>
+      close(conn, CloseCode.policyViolation, 'too slow: send buffer full', 'backpressure'),
+  });
+  const reach = new ReachCache(ctx.relationships, ctx.store, () => ctx.clock.now());
+  const unsubscribeChanges = options.relationshipChanges?.subscribe((a, b) => reach.invalidate(a, b));
+  const router = new SignalRouter(ctx, bus, sender, counters, reach);
+  const presence = new Presence(ctx, registry, sender, reach);
   const idleTimeout = options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_S;
   // Clients ping at half the idle timeout to notice a dead server well before the server drops them.
   const heartbeatMs = Math.floor((idleTimeout * 1000) / 2);
@@ -79,18 +98,21 @@ export function registerWebSocket(
   flushTimer.unref();
   counters.connections(0);
 
-  const close = (conn: Connection, code: number, message: string, reason: string): void => {
+  function close(conn: Connection, code: number, message: string, reason: string): void {
     const ws = conn.ws;
-    if (ws === null || conn.closed) return;
+    if (ws === null || conn.closed || conn.closing) return;
+    conn.closing = true;
     counters.serverClose(reason);
+    // Frames queued before the close go out before the close frame.
+    sender.flush(conn);
     ws.end(code, message);
-  };
+  }
 
   const onMessage = createMessageHandler({ ctx, sender, router, presence, counters, close });
 
   app.ws<Connection>('/v1/ws', {
     maxPayloadLength: HARD_MAX_PAYLOAD_BYTES,
-    maxBackpressure: options.maxBackpressureBytes ?? DEFAULT_MAX_BACKPRESSURE,
+    maxBackpressure,
     // Typed as a number in these bindings, read as a boolean: close a socket whose send would be dropped.
     closeOnBackpressureLimit: 1,
     idleTimeout,
@@ -161,9 +183,11 @@ export function registerWebSocket(
     async shutdown(timeoutMs) {
       closing = true;
       clearInterval(flushTimer);
+      unsubscribeChanges?.();
       for (const conn of registry.all()) {
         const afterMs = Math.floor(Math.random() * (RECONNECT_JITTER_MS + 1));
-        conn.ws?.cork(() => sender.send(conn, reconnectFrame(afterMs)));
+        sender.send(conn, reconnectFrame(afterMs));
+        // Flushes the reconnect frame (and anything queued before it) ahead of the close frame.
         close(conn, CloseCode.goingAway, 'server shutting down', 'shutdown');
       }
       if (registry.size > 0) {

@@ -4,6 +4,7 @@ import type { Connection } from './connection.ts';
 import type { ConnectionRegistry } from './connection-registry.ts';
 import { presenceFrame, presenceSnapshotFrame } from './frames.ts';
 import { canReachCached } from './reach.ts';
+import type { ReachCache } from './reach-cache.ts';
 import type { Sender } from './sender.ts';
 
 /**
@@ -23,6 +24,7 @@ export class Presence {
     private readonly ctx: ServerContext,
     private readonly registry: ConnectionRegistry,
     private readonly sender: Sender,
+    private readonly cache: ReachCache,
   ) {}
 
   /** Tell the user's audience and the user's other devices that `conn`'s device changed state. */
@@ -62,7 +64,9 @@ export class Presence {
   /** Answer `presence.query`: connected devices of the listed users the caller may reach. */
   async query(conn: Connection, users: readonly string[], ref: string | undefined): Promise<void> {
     const unique = [...new Set(users)];
-    const reachable = await Promise.all(unique.map((user) => canReachCached(this.ctx, conn, user)));
+    const reachable = await Promise.all(
+      unique.map((user) => canReachCached(this.ctx, this.cache, conn, user)),
+    );
     const online: DeviceAddress[] = [];
     for (let i = 0; i < unique.length; i++) {
       const user = unique[i];

@@ -4,6 +4,7 @@ import { type Bus, deviceKey } from './bus.ts';
 import type { Connection } from './connection.ts';
 import { ackFrame, signalFrame } from './frames.ts';
 import { canReachCached, deviceExistsCached } from './reach.ts';
+import type { ReachCache } from './reach-cache.ts';
 import type { Sender } from './sender.ts';
 import type { WsCounters } from './ws-metrics.ts';
 
@@ -17,7 +18,7 @@ const PEER_OFFLINE_MESSAGE = 'device is not connected; use the relay';
  * prebuilt; only `data` is serialized), one bus publish and an ack.
  *
  * @example
- * const router = new SignalRouter(ctx, bus, sender, counters);
+ * const router = new SignalRouter(ctx, bus, sender, counters, reachCache);
  * const pending = router.route(conn, msg); // void, or a Promise while a lookup is in flight
  */
 export class SignalRouter {
@@ -26,11 +27,12 @@ export class SignalRouter {
     private readonly bus: Bus,
     private readonly sender: Sender,
     private readonly counters: WsCounters,
+    private readonly cache: ReachCache,
   ) {}
 
   /** Route one validated signal; returns a promise only when it had to wait for a lookup. */
   route(conn: Connection, msg: SignalRequest): Promise<void> | undefined {
-    const reach = canReachCached(this.ctx, conn, msg.to.user);
+    const reach = canReachCached(this.ctx, this.cache, conn, msg.to.user);
     if (reach === true) return this.deliver(conn, msg);
     if (reach === false) {
       this.notReachable(conn, msg.id);
@@ -49,7 +51,7 @@ export class SignalRouter {
     }
     // Not delivered: a real device of a contact is "offline" (the SDK falls back to the relay);
     // an unknown device must look exactly like a stranger.
-    const exists = deviceExistsCached(this.ctx, conn, to.user, to.device, key);
+    const exists = deviceExistsCached(this.ctx, this.cache, conn, to.user, to.device, key);
     if (typeof exists === 'boolean') {
       this.undelivered(conn, msg.id, exists);
       return undefined;

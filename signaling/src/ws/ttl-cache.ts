@@ -1,7 +1,9 @@
 /**
  * A small expiring map for answers that are expensive to get (store and relationship lookups)
  * but may go stale for a few seconds. Entries are mutated in place on refresh, and expired
- * entries are swept when the map grows past `maxEntries`, so it stays bounded.
+ * entries are swept when the map grows past `maxEntries`, so it stays bounded. With `jitter`
+ * (0..1) each entry lives a random `ttlMs * (1 - jitter)` to `ttlMs`, so entries filled in one
+ * burst (10,000 clients connecting together) do not all expire, and hit the store, together.
  *
  * @example
  * const reach = new TtlCache<boolean>(5_000, 1_024);
@@ -13,6 +15,7 @@ export class TtlCache<V> {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
+    private readonly jitter = 0,
   ) {}
 
   /** The cached value, or undefined when absent or expired at `now`. */
@@ -24,15 +27,26 @@ export class TtlCache<V> {
 
   /** Store `value` until `now + ttlMs`; returns `value` for chaining. */
   set(key: string, value: V, now: number): V {
+    const until = now + (this.jitter > 0 ? this.ttlMs * (1 - this.jitter * Math.random()) : this.ttlMs);
     const entry = this.entries.get(key);
     if (entry !== undefined) {
       entry.value = value;
-      entry.until = now + this.ttlMs;
+      entry.until = until;
       return value;
     }
     if (this.entries.size >= this.maxEntries) this.sweep(now);
-    this.entries.set(key, { value, until: now + this.ttlMs });
+    this.entries.set(key, { value, until });
     return value;
+  }
+
+  /** Forget one key (its answer changed). */
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** Entries held, expired ones not yet swept included. */
+  get size(): number {
+    return this.entries.size;
   }
 
   /** Forget everything (e.g. when relationships change). */
