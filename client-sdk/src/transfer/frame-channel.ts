@@ -1,0 +1,34 @@
+// The seam between the transfer engine and whatever carries its frames: a PeerSession data
+// channel in production (peer-channel.ts), an in-memory pair in unit tests (memory-channel.ts).
+import type { HypersendError } from '../errors.ts';
+
+/** Network path a transfer is using, as reported in progress events. */
+export type TransferPath = 'direct' | 'turn' | 'relay';
+
+/**
+ * An ordered, reliable, message-preserving frame pipe to one peer.
+ *
+ * @example
+ * const off = channel.onFrame((f) => handle(f));
+ * await channel.send(encodeFrame({ type: 'ack', next: 3 })); // awaiting is the backpressure
+ * channel.close();
+ */
+export interface FrameChannel {
+  /**
+   * Send one frame. Resolves once the frame is handed to the transport; the promise only stays
+   * pending while the transport's buffer is above its high watermark, so awaiting each call keeps
+   * the buffer between the watermarks. Ownership of `frame` passes to the channel.
+   */
+  send(frame: Uint8Array): Promise<void>;
+  /** Frames from the peer, in order. Returns the unsubscribe function. */
+  onFrame(handler: (frame: Uint8Array) => void): () => void;
+  /**
+   * Called once when the channel is gone (either side closed it, or the connection failed; `err`
+   * tells which failure). The transfer survives this: it waits for a new channel (`attach`).
+   */
+  onClose(handler: (err?: HypersendError) => void): () => void;
+  /** Path of the connection, for progress events; `undefined` while unknown. */
+  path?(): Promise<TransferPath | undefined>;
+  /** Close the channel; idempotent. */
+  close(): void;
+}

@@ -1,0 +1,33 @@
+// FrameChannel over a PeerSession's file data channel (Node and browsers).
+import type { HypersendError } from '../errors.ts';
+import type { PeerSession } from '../webrtc/peer-session.ts';
+import type { FrameChannel, TransferPath } from './frame-channel.ts';
+
+/**
+ * Adapt a connected {@link PeerSession} to the engine's {@link FrameChannel}. `send` is the
+ * session's watermark-backpressured send; a session error (ICE failure, channel error) is passed
+ * to `onClose` so the engine can tell a failure from a clean close.
+ *
+ * @example
+ * await session.ready;
+ * sender.attach(peerSessionChannel(session));
+ */
+export function peerSessionChannel(session: PeerSession): FrameChannel {
+  let lastError: HypersendError | undefined;
+  session.on('error', (e) => {
+    lastError = e;
+  });
+  return {
+    send: (frame) => session.send(frame),
+    onFrame: (handler) => session.on('message', handler),
+    onClose: (handler) => session.on('close', () => handler(lastError)),
+    async path(): Promise<TransferPath | undefined> {
+      try {
+        return await session.selectedPath();
+      } catch {
+        return undefined; // not selected yet, or closed: progress just omits it
+      }
+    },
+    close: () => session.close(),
+  };
+}

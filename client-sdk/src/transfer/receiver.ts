@@ -1,0 +1,392 @@
+// Node-only: the receiving end. Opens an offer without touching the disk, then decrypts, sequences,
+// writes and acknowledges chunks, resuming from the durable progress record.
+import type { CryptoBackend } from '../crypto/backend.ts';
+import type { DeviceRef } from '../crypto/key-seal.ts';
+import type { DeviceIdentity } from '../crypto/keys.ts';
+import type { Manifest } from '../crypto/manifest.ts';
+import { decryptChunk, disposeStream, type StreamContext } from '../crypto/stream.ts';
+import { fromHex } from '../encoding.ts';
+import { HypersendError } from '../errors.ts';
+import { TransferSink } from '../files/transfer-sink.ts';
+import { openChunkFrame } from './chunk-codec.ts';
+import { ChunkSequencer } from './chunk-sequencer.ts';
+import { EngineBase, type EngineOptions } from './engine-base.ts';
+import type { FrameChannel } from './frame-channel.ts';
+import { decodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
+import { type OfferAnswer, type OpenedOffer, openOffer, type StreamDescriptor } from './offer.ts';
+import { StreamSink } from './stream-sink.ts';
+import { bytesBefore, cancelledError, localError, remoteError } from './transfer-events.ts';
+
+/** Who this device is, and the sender as this device recorded it. */
+export interface OpenIncomingOptions {
+  me: DeviceRef & { keys: DeviceIdentity };
+  /** The sender device's identity as known (and safety-number verified) here. */
+  sender: DeviceRef & { ed25519PublicKey: Uint8Array };
+  backend: CryptoBackend;
+}
+
+/** Options of {@link IncomingOffer.accept}. */
+export interface AcceptOptions extends EngineOptions {
+  /** Folder to receive into; nothing is written outside it. */
+  dir: string;
+  /** Replace existing files. Default false: an existing name fails with `file_exists` before any byte. */
+  overwrite?: boolean;
+  /**
+   * Acknowledge (after fsync of `.part` and the progress record) every this many bytes. Default
+   * 2 MiB. Must be well under the sender's window (default 32 MiB) or the sender stalls.
+   */
+  ackBytes?: number;
+  /** Most bytes of received-but-unprocessed frames held before failing (a sender ignoring its window). */
+  maxQueueBytes?: number;
+}
+
+/**
+ * A verified, decrypted offer, shown to the user before anything is written.
+ *
+ * @example
+ * const offer = IncomingOffer.open(envelope, { me, sender: knownDevice, backend });
+ * console.log(offer.sender, offer.files); // names and sizes
+ * const rx = await offer.accept({ dir: '/home/me/Downloads' });
+ * rx.attach(peerSessionChannel(session));
+ * await rx.result;
+ */
+export class IncomingOffer {
+  readonly transferId: string;
+  readonly sender: DeviceRef;
+  readonly kind: 'files' | 'stream';
+  /** Names (as the sender wrote them; sanitized before writing) and sizes; a stream's size is unknown. */
+  readonly files: ReadonlyArray<{ path: string; size: number | undefined }>;
+  readonly totalSize: number | undefined;
+
+  private constructor(
+    private readonly opened: OpenedOffer,
+    private readonly o: OpenIncomingOptions,
+  ) {
+    const env = opened.envelope;
+    this.transferId = env.transferId;
+    this.sender = env.sender;
+    this.kind = env.kind;
+    const c = opened.content;
+    this.files =
+      c.kind === 'files'
+        ? c.manifest.files.map((f) => ({ path: f.path, size: f.size }))
+        : [{ path: c.stream.name, size: undefined }];
+    this.totalSize = c.kind === 'files' ? c.manifest.totalSize : undefined;
+  }
+
+  /**
+   * Verify and decrypt an offer envelope (untrusted JSON from signaling).
+   *
+   * @throws HypersendError `bad_manifest`, `seal_invalid`, `decrypt_failed`.
+   */
+  static open(envelope: unknown, o: OpenIncomingOptions): IncomingOffer {
+    const opened = openOffer(envelope, {
+      me: { userId: o.me.userId, deviceId: o.me.deviceId, x25519: o.me.keys.x25519 },
+      sender: o.sender,
+      aead: o.backend.aead,
+    });
+    return new IncomingOffer(opened, o);
+  }
+
+  /**
+   * Accept: validates every name, refuses existing files (unless `overwrite`), and picks up a
+   * matching progress record from an earlier run. The transfer starts when a channel is attached.
+   *
+   * @throws HypersendError `unsafe_path`, `bad_manifest`, `path_escape`, `file_exists`.
+   */
+  async accept(o: AcceptOptions): Promise<TransferReceiver> {
+    const c = this.opened.content;
+    if (c.kind === 'stream') {
+      const sink = await StreamSink.open({
+        rootDir: o.dir,
+        transferId: this.transferId,
+        name: c.stream.name,
+        overwrite: o.overwrite ?? false,
+      });
+      return new TransferReceiver(this.opened.ctx, { kind: 'stream', sink, desc: c.stream }, o);
+    }
+    const m = c.manifest;
+    const sink = await TransferSink.open({
+      rootDir: o.dir,
+      transferId: this.transferId,
+      manifestDigest: this.opened.digestHex,
+      senderDevice: `${this.sender.userId}/${this.sender.deviceId}`,
+      chunkSize: m.chunkSize,
+      files: m.files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        digest: fromHex(f.blake2b),
+        mtimeMs: f.mtime,
+        ...(f.mode === undefined ? {} : { mode: f.mode }),
+      })),
+      hasher: () => this.o.backend.createFileHasher(),
+      overwrite: o.overwrite ?? false,
+    });
+    return new TransferReceiver(this.opened.ctx, { kind: 'files', sink, manifest: m }, o);
+  }
+
+  /** The answer to send back through signaling; nothing was written. */
+  decline(): OfferAnswer {
+    disposeStream(this.opened.ctx);
+    return { transferId: this.transferId, decision: 'decline' };
+  }
+}
+
+type Target =
+  | { kind: 'files'; sink: TransferSink; manifest: Manifest }
+  | { kind: 'stream'; sink: StreamSink; desc: StreamDescriptor };
+
+type Item =
+  | { t: 'frame'; bytes: Uint8Array; gen: number }
+  | { t: 'attach'; channel: FrameChannel; gen: number }
+  | { t: 'flush' };
+
+/**
+ * When the queue runs dry with chunks unacknowledged, acknowledge after this long anyway: a
+ * sender whose window is smaller than our ack interval would otherwise wait for us forever.
+ */
+const IDLE_ACK_MS = 20;
+
+/**
+ * The receiving end of one transfer (made by {@link IncomingOffer.accept}). Frames are processed
+ * strictly one at a time: decode → sequence check → decrypt → write (awaiting the sink's
+ * backpressure) → every `ackBytes` commit durably and ACK. The sender's window bounds how much can
+ * queue here; the sink's in-flight limit bounds the writes.
+ */
+export class TransferReceiver extends EngineBase {
+  readonly transferId: string;
+  readonly #ctx: StreamContext;
+  readonly #t: Target;
+  readonly #ackEvery: number;
+  readonly #maxQueue: number;
+  readonly #queue: Item[] = [];
+  #queued = 0;
+  #draining = false;
+  #seq: ChunkSequencer | undefined;
+  #streamNext = 0;
+  #helloGen = -1;
+  #sinceAck = 0;
+  #bytes = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** @internal use {@link IncomingOffer.accept}. */
+  constructor(ctx: StreamContext, t: Target, o: AcceptOptions) {
+    super(t.kind === 'files' ? t.manifest.totalSize : undefined, o);
+    this.#ctx = ctx;
+    this.#t = t;
+    this.transferId = ctx.transferId;
+    const chunkSize = t.kind === 'files' ? t.manifest.chunkSize : t.desc.chunkSize;
+    this.#ackEvery = Math.max(1, Math.floor((o.ackBytes ?? 2 << 20) / chunkSize));
+    this.#maxQueue = o.maxQueueBytes ?? 256 << 20;
+    if (t.kind === 'files') this.#bytes = bytesBefore(t.sink.layout, t.sink.nextChunk);
+    this.meter.reset(this.#bytes);
+  }
+
+  /** Where this receiver (re)starts: the first chunk not yet durable. */
+  get nextChunk(): number {
+    return this.#t.kind === 'files' ? this.#t.sink.nextChunk : this.#streamNext;
+  }
+
+  /** Cancel: the sender is told (CANCEL `user`); partial data is deleted. */
+  cancel(message = ''): void {
+    void this.fail(cancelledError('local', 'user', message), { type: 'cancel', reason: 'user', message });
+  }
+
+  protected canResume(): boolean {
+    return this.#t.kind === 'files';
+  }
+
+  protected onAttach(channel: FrameChannel, gen: number): void {
+    this.#push({ t: 'attach', channel, gen });
+  }
+
+  protected onFrame(bytes: Uint8Array, gen: number): void {
+    this.#queued += bytes.byteLength;
+    if (this.#queued > this.#maxQueue) {
+      this.#fatal(new HypersendError('payload_too_large', 'sender exceeded its window'));
+      return;
+    }
+    this.#push({ t: 'frame', bytes, gen });
+  }
+
+  protected async cleanup(ok: boolean, err?: HypersendError): Promise<void> {
+    this.#queue.length = 0;
+    clearTimeout(this.#idleTimer);
+    disposeStream(this.#ctx);
+    if (ok) return;
+    // Keep `.part` and the record when only the connection was lost: accepting the same offer
+    // again (this process or a restarted one) resumes. Anything else ends the transfer for good.
+    const connectionOnly =
+      err !== undefined && /^peer_|^data_channel_error$/u.test(err.code) && this.#t.kind === 'files';
+    if (!connectionOnly) await this.#t.sink.abort();
+  }
+
+  #push(item: Item): void {
+    this.#queue.push(item);
+    if (!this.#draining) void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.active && this.#queue.length > 0) {
+        const item = this.#queue.shift() as Item;
+        if (item.t === 'attach') await this.#handshake(item.channel, item.gen);
+        else if (item.t === 'flush') await this.#ack();
+        else {
+          this.#queued -= item.bytes.byteLength;
+          // Frames of an older channel that arrived before it closed are still good, in order.
+          await this.#handle(item.bytes, item.gen);
+        }
+      }
+      if (this.active && this.#sinceAck > 0 && this.#idleTimer === undefined) {
+        this.#idleTimer = setTimeout(() => {
+          this.#idleTimer = undefined;
+          this.#push({ t: 'flush' });
+        }, IDLE_ACK_MS);
+      }
+    } catch (e) {
+      this.#fatal(localError(e));
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Make everything received durable and acknowledge it (cumulative). */
+  async #ack(): Promise<void> {
+    if (this.#sinceAck === 0) return;
+    this.#sinceAck = 0;
+    const next =
+      this.#t.kind === 'files'
+        ? await this.#t.sink.commitThrough(Math.max(0, this.#t.sink.nextChunk - 1))
+        : this.#streamNext;
+    void this.sendQuiet({ type: 'ack', next });
+  }
+
+  #fatal(err: HypersendError): void {
+    const code = /^[a-z0-9_]{1,64}$/u.test(err.code) ? err.code : 'io';
+    void this.fail(err, { type: 'error', code, message: err.message });
+  }
+
+  async #handshake(channel: FrameChannel, gen: number): Promise<void> {
+    let next = this.#streamNext;
+    if (this.#t.kind === 'files') {
+      // Everything processed so far becomes durable, so the sender resends only what was lost in flight.
+      next = await this.#t.sink.commitThrough(Math.max(0, this.#t.sink.nextChunk - 1));
+      this.#seq = new ChunkSequencer(this.#t.manifest.chunkCount, next);
+    } else if (this.connections > 1) {
+      throw new HypersendError('unsupported', 'a stream cannot resume');
+    }
+    this.#helloGen = -1;
+    const chunkSize = this.#t.kind === 'files' ? this.#t.manifest.chunkSize : this.#t.desc.chunkSize;
+    await this.sendQuiet(
+      {
+        type: 'hello',
+        maxVersion: FRAME_VERSION,
+        maxChunkSize: chunkSize,
+        capabilities: 0,
+        transferId: this.transferId,
+      },
+      channel,
+    );
+    await this.sendQuiet({ type: 'resume_from', index: next }, channel);
+    void channel.path?.().then((p) => {
+      if (gen === this.gen) this.meter.path = p;
+    });
+  }
+
+  async #handle(bytes: Uint8Array, gen: number): Promise<void> {
+    const chunkSize = this.#t.kind === 'files' ? this.#t.manifest.chunkSize : this.#t.desc.chunkSize;
+    const r = decodeFrame(bytes, { maxChunkSize: chunkSize });
+    if (!r.ok) throw new HypersendError(r.code, r.message);
+    const f = r.frame;
+    switch (f.type) {
+      case 'hello':
+        if (f.transferId !== this.transferId) throw HypersendError.badFrame('HELLO names another transfer');
+        this.#helloGen = gen;
+        return;
+      case 'chunk':
+        if (this.#helloGen !== gen) throw HypersendError.badFrame('CHUNK before HELLO');
+        return this.#t.kind === 'files' ? this.#fileChunk(f, this.#t) : this.#streamChunk(f, this.#t);
+      case 'done':
+        // The sender has sent everything; the final chunk would have completed us already.
+        if (this.#t.kind === 'files')
+          (this.#seq as ChunkSequencer).finish(); // throws `truncated`
+        else throw new HypersendError('truncated', `stream ended at chunk ${this.#streamNext}`);
+        return;
+      case 'cancel':
+        await this.fail(cancelledError('remote', f.reason, f.message), undefined);
+        return;
+      case 'error':
+        await this.fail(remoteError(f.code, f.message), undefined);
+        return;
+      case 'ack':
+      case 'resume_from':
+        throw HypersendError.badFrame(`unexpected ${f.type.toUpperCase()} at the receiver`);
+      default:
+        return assertNever(f);
+    }
+  }
+
+  async #fileChunk(
+    f: Extract<Frame, { type: 'chunk' }>,
+    t: Extract<Target, { kind: 'files' }>,
+  ): Promise<void> {
+    const seq = this.#seq as ChunkSequencer;
+    const isFinal = seq.accept(f.index); // duplicate / gap / past the end, before spending a decryption
+    const plain = openChunkFrame(this.#ctx, f, seq.chunkCount);
+    seq.commit();
+    await t.sink.write(f.index, plain); // resolves when the sink has room: disk backpressure
+    this.#bytes += plain.length;
+    if (isFinal) {
+      await t.sink.finish();
+      await this.sendQuiet({ type: 'ack', next: seq.chunkCount });
+      await this.sendQuiet({ type: 'done', chunkCount: seq.chunkCount });
+      return this.#succeed(seq.chunkCount);
+    }
+    if (++this.#sinceAck >= this.#ackEvery) await this.#ack();
+    this.meter.update(this.#bytes);
+  }
+
+  async #streamChunk(
+    f: Extract<Frame, { type: 'chunk' }>,
+    t: Extract<Target, { kind: 'stream' }>,
+  ): Promise<void> {
+    if (f.index < this.#streamNext)
+      throw new HypersendError('duplicate_chunk', `chunk ${f.index} already received`);
+    if (f.index > this.#streamNext)
+      throw new HypersendError('out_of_order', `expected chunk ${this.#streamNext}, got ${f.index}`);
+    // No manifest count for a stream: the final flag is the sender's, but it is authenticated in
+    // the nonce, so a forged or missing final still fails (decrypt_failed / truncated).
+    const plain = decryptChunk(this.#ctx, f.index, f.final, f.ciphertext);
+    await t.sink.write(plain);
+    this.#streamNext++;
+    this.#bytes += plain.length;
+    if (f.final) {
+      await t.sink.finish();
+      await this.sendQuiet({ type: 'ack', next: this.#streamNext });
+      await this.sendQuiet({ type: 'done', chunkCount: this.#streamNext });
+      return this.#succeed(this.#streamNext);
+    }
+    if (++this.#sinceAck >= this.#ackEvery) await this.#ack();
+    this.meter.update(this.#bytes);
+  }
+
+  #succeed(chunkCount: number): Promise<void> {
+    // The sender closes the channel once it has our DONE.
+    return this.succeed(
+      {
+        transferId: this.transferId,
+        bytes: this.#bytes,
+        chunkCount,
+        resentChunks: 0,
+        connections: this.connections,
+      },
+      false,
+    );
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}

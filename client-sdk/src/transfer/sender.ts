@@ -1,0 +1,474 @@
+// Node-only: the sending end of a transfer. Reads, seals and sends chunks with read-ahead, a
+// bounded unacknowledged window, and restarts at whatever chunk the receiver asks for.
+import { randomBytes } from 'node:crypto';
+import type { CryptoBackend } from '../crypto/backend.ts';
+import { createManifest, decryptManifest, type ManifestFile } from '../crypto/manifest.ts';
+import { createStream, disposeStream, type StreamContext } from '../crypto/stream.ts';
+import { fromBase64Url, toBase64Url, toHex } from '../encoding.ts';
+import { HypersendError } from '../errors.ts';
+import type { ChunkLayout } from '../files/chunk-layout.ts';
+import { enumerateFiles } from '../files/enumerate-files.ts';
+import { FileChunkSource } from '../files/file-source.ts';
+import { type ByteStream, type StreamChunk, StreamChunker } from '../files/stream-source.ts';
+import { sealChunkFrame } from './chunk-codec.ts';
+import { DEFAULT_CHUNK_SIZE } from './chunk-size.ts';
+import { EngineBase, type EngineOptions } from './engine-base.ts';
+import type { FrameChannel } from './frame-channel.ts';
+import { decodeFrame, encodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
+import {
+  newTransferId,
+  type OfferAnswer,
+  type OfferEnvelope,
+  type RecipientRef,
+  type SenderIdentity,
+  sealOffer,
+} from './offer.ts';
+import { deleteSenderRecord, loadSenderRecord, type SenderRecord, saveSenderRecord } from './sender-state.ts';
+import { bytesBefore, cancelledError, localError, remoteError, Wakeup } from './transfer-events.ts';
+
+/** What to send: files and folders (resumable), or one stream of unknown length (not resumable). */
+export type SendInput =
+  | { kind: 'files'; paths: string | readonly string[] }
+  | { kind: 'stream'; stream: ByteStream; name: string; mtimeMs?: number };
+
+/** Tuning shared by {@link TransferSender.create} and {@link TransferSender.restore}. */
+export interface SenderTuning extends EngineOptions {
+  /** Crypto backend (Node: `node:crypto` AEAD and BLAKE2b). */
+  backend: CryptoBackend;
+  /**
+   * Most plaintext bytes sent but not yet acknowledged; the sender stalls above it, so a slow
+   * receiver disk throttles the sender and bounds the receiver's queue. Default 32 MiB.
+   */
+  windowBytes?: number;
+  /** Chunks read ahead of the one being sealed and sent. Default 4. */
+  readAhead?: number;
+}
+
+/** Options of {@link TransferSender.create}. */
+export interface SenderOptions extends SenderTuning {
+  input: SendInput;
+  sender: SenderIdentity;
+  recipient: RecipientRef;
+  /** Plaintext bytes per chunk. Default 64 KiB (every peer accepts it). */
+  chunkSize?: number;
+  /**
+   * Where to keep the resume record (see sender-state.ts). Without it a restarted sender cannot
+   * resume. Files only: streams cannot be re-read.
+   */
+  stateDir?: string;
+}
+
+type Source =
+  | { kind: 'files'; files: FileChunkSource; layout: ChunkLayout }
+  | { kind: 'stream'; chunks: AsyncGenerator<StreamChunk>; produced: number; ended: boolean };
+
+const DEFAULT_WINDOW = 32 << 20;
+
+/** Identifies one pump run: the channel generation and the RESUME_FROM that started it. */
+interface PumpGen {
+  chan: number;
+  id: number;
+}
+
+/**
+ * Sends one offer's content to one receiving device over a {@link FrameChannel}.
+ *
+ * Protocol (FORMAT.md §6 frames): the receiver speaks first with HELLO and RESUME_FROM k (its
+ * durable progress); the sender answers HELLO and streams CHUNK k.. followed by DONE (end of
+ * stream); the receiver ACKs cumulatively and sends DONE once every file is verified and in place.
+ * A new channel (`attach`) repeats the handshake and the sender restarts at the new k.
+ *
+ * @example
+ * const t = await TransferSender.create({ input: { kind: 'files', paths: ['/tmp/a.bin'] },
+ *   sender: me, recipient: bob, backend: await loadCryptoBackend(), stateDir });
+ * signaling.sendOffer(t.offer);
+ * t.attach(peerSessionChannel(session));
+ * t.on('progress', (p) => console.log(p.bytes, p.total, p.rate, p.path));
+ * await t.result;
+ */
+export class TransferSender extends EngineBase {
+  readonly offer: OfferEnvelope;
+  readonly transferId: string;
+  /** `performance.timeOrigin + now()` when the first CHUNK frame was handed to a channel. */
+  firstChunkAt: number | undefined;
+  readonly #ctx: StreamContext;
+  readonly #source: Source;
+  readonly #chunkSize: number;
+  readonly #windowChunks: number;
+  readonly #readAhead: number;
+  readonly #stateDir: string | undefined;
+  readonly #wake = new Wakeup();
+  #acked = 0;
+  #highestSent = -1;
+  #resent = 0;
+  #helloGen = -1;
+  #pumpId = 0;
+  #streamTotal = 0;
+
+  private constructor(
+    ctx: StreamContext,
+    offer: OfferEnvelope,
+    source: Source,
+    chunkSize: number,
+    o: SenderTuning & { stateDir?: string | undefined },
+  ) {
+    super(source.kind === 'files' ? bytesBefore(source.layout, source.layout.chunkCount) : undefined, o);
+    this.#ctx = ctx;
+    this.offer = offer;
+    this.transferId = offer.transferId;
+    this.#source = source;
+    this.#chunkSize = chunkSize;
+    this.#windowChunks = Math.max(2, Math.floor((o.windowBytes ?? DEFAULT_WINDOW) / chunkSize));
+    this.#readAhead = Math.max(1, o.readAhead ?? 4);
+    this.#stateDir = o.stateDir;
+  }
+
+  /**
+   * Build a transfer: enumerate and hash the files (the manifest carries per-file digests), draw a
+   * key and id, seal the key to the recipient, and persist the resume record before returning.
+   *
+   * @throws HypersendError `invalid_argument` (nothing to send), `bad_manifest`, `io`.
+   */
+  static async create(o: SenderOptions): Promise<TransferSender> {
+    const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    const transferId = newTransferId();
+    const key = new Uint8Array(randomBytes(32));
+    const ctx = createStream(o.backend.aead, key, transferId);
+    if (o.input.kind === 'stream') {
+      const stream = {
+        version: 1 as const,
+        kind: 'stream' as const,
+        transferId,
+        chunkSize,
+        name: o.input.name,
+        mtime: Math.trunc(o.input.mtimeMs ?? Date.now()),
+      };
+      const offer = sealOffer(ctx, key, { kind: 'stream', stream }, o.sender, o.recipient);
+      key.fill(0);
+      const chunker = new StreamChunker(o.input.stream, chunkSize);
+      const source: Source = { kind: 'stream', chunks: chunker.chunks(), produced: 0, ended: false };
+      return new TransferSender(ctx, offer, source, chunkSize, { ...o, stateDir: undefined });
+    }
+    const { files } = await enumerateFiles(o.input.paths);
+    if (files.length === 0) throw HypersendError.invalidArgument('nothing to send');
+    const src = new FileChunkSource(files, chunkSize);
+    const hasher = () => o.backend.createFileHasher();
+    const entries: ManifestFile[] = [];
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]!;
+      entries.push({
+        path: f.path,
+        size: f.size,
+        mtime: Math.trunc(f.mtimeMs),
+        mode: f.mode,
+        blake2b: toHex(await src.fileDigest(i, hasher)),
+      });
+    }
+    const manifest = createManifest({ transferId, chunkSize, files: entries });
+    const offer = sealOffer(ctx, key, { kind: 'files', manifest }, o.sender, o.recipient);
+    if (o.stateDir !== undefined) {
+      await saveSenderRecord(o.stateDir, {
+        version: 1,
+        transferId,
+        key: toBase64Url(key),
+        offer,
+        chunkSize,
+        sources: files.map((f) => ({
+          absolutePath: f.absolutePath,
+          path: f.path,
+          size: f.size,
+          mtimeMs: f.mtimeMs,
+        })),
+      });
+    }
+    key.fill(0);
+    return new TransferSender(ctx, offer, { kind: 'files', files: src, layout: src.layout }, chunkSize, o);
+  }
+
+  /**
+   * Re-create a transfer after a restart from its record: same id, key, manifest and offer; the
+   * files are re-opened (and refused with `source_changed` if their size or mtime moved). Nothing
+   * is re-read or re-hashed until the receiver says where to resume.
+   *
+   * @example
+   * const t = await TransferSender.restore(senderRecordPath(stateDir, id), { backend });
+   */
+  static async restore(recordFile: string, o: SenderTuning & { stateDir: string }): Promise<TransferSender> {
+    const rec: SenderRecord = await loadSenderRecord(recordFile);
+    const ctx = createStream(o.backend.aead, fromBase64Url(rec.key), rec.transferId);
+    // Decrypting our own manifest proves key, id and offer still belong together.
+    const manifest = decryptManifest(ctx, fromBase64Url(rec.offer.encryptedManifest));
+    if (manifest.files.length !== rec.sources.length)
+      throw HypersendError.badManifest('sender record does not match its manifest');
+    const src = new FileChunkSource(rec.sources, rec.chunkSize);
+    return new TransferSender(
+      ctx,
+      rec.offer,
+      { kind: 'files', files: src, layout: src.layout },
+      rec.chunkSize,
+      o,
+    );
+  }
+
+  /** Chunks sent more than once so far (resumes). */
+  get resentChunks(): number {
+    return this.#resent;
+  }
+
+  /** The unacknowledged-window size in chunks: the most a resume can ever send twice. */
+  get windowChunks(): number {
+    return this.#windowChunks;
+  }
+
+  /** The recipient's answer from signaling; a decline ends the transfer (`cancelled`, by remote). */
+  handleAnswer(answer: OfferAnswer): void {
+    if (answer.transferId !== this.transferId || answer.decision === 'accept') return;
+    void this.fail(cancelledError('remote', 'declined'), undefined);
+  }
+
+  /** Cancel: the receiver is told (CANCEL `user`) and fails with `cancelled` `by: 'remote'`. */
+  cancel(message = ''): void {
+    void this.fail(cancelledError('local', 'user', message), { type: 'cancel', reason: 'user', message });
+  }
+
+  protected canResume(): boolean {
+    return this.#source.kind === 'files';
+  }
+
+  protected onAttach(): void {
+    // The receiver speaks first (HELLO + RESUME_FROM); nothing to send until then.
+  }
+
+  protected override onDisconnect(): void {
+    this.#wake.notify();
+  }
+
+  protected async cleanup(ok: boolean): Promise<void> {
+    this.#wake.notify();
+    if (this.#source.kind === 'files') await this.#source.files.close();
+    else await this.#source.chunks.return(undefined);
+    disposeStream(this.#ctx);
+    // A failed transfer is over too (a new attempt is a new transfer with a new key): the record goes.
+    if (this.#stateDir !== undefined && (ok || this.state === 'failed'))
+      await deleteSenderRecord(this.#stateDir, this.transferId);
+  }
+
+  protected onFrame(bytes: Uint8Array, gen: number): void {
+    const r = decodeFrame(bytes);
+    if (!r.ok) {
+      this.#protocolError(new HypersendError(r.code, r.message));
+      return;
+    }
+    const f = r.frame;
+    switch (f.type) {
+      case 'hello':
+        if (f.transferId !== this.transferId) {
+          this.#protocolError(HypersendError.badFrame('HELLO names another transfer'));
+          return;
+        }
+        if (f.maxChunkSize < this.#chunkSize) {
+          void this.fail(new HypersendError('unsupported', `peer accepts chunks up to ${f.maxChunkSize}`), {
+            type: 'error',
+            code: 'unsupported',
+            message: 'chunk size too large',
+          });
+          return;
+        }
+        this.#helloGen = gen;
+        void this.sendQuiet(this.#hello());
+        return;
+      case 'resume_from':
+        this.#resumeFrom(f.index, gen);
+        return;
+      case 'ack':
+        if (f.next > this.#highestSent + 1 || f.next < 0) {
+          this.#protocolError(HypersendError.badFrame(`ACK ${f.next} beyond what was sent`));
+          return;
+        }
+        if (f.next > this.#acked) {
+          this.#acked = f.next;
+          this.#wake.notify();
+          if (this.#source.kind === 'files') this.meter.update(bytesBefore(this.#source.layout, f.next));
+          else this.meter.update(f.next * this.#chunkSize);
+        }
+        return;
+      case 'done':
+        this.#onDone(f.chunkCount);
+        return;
+      case 'cancel':
+        void this.fail(cancelledError('remote', f.reason, f.message), undefined);
+        return;
+      case 'error':
+        void this.fail(remoteError(f.code, f.message), undefined);
+        return;
+      case 'chunk':
+        this.#protocolError(HypersendError.badFrame('unexpected CHUNK at the sender'));
+        return;
+      default:
+        assertNever(f);
+    }
+  }
+
+  #hello(): Frame {
+    return {
+      type: 'hello',
+      maxVersion: FRAME_VERSION,
+      maxChunkSize: this.#chunkSize,
+      capabilities: 0,
+      transferId: this.transferId,
+    };
+  }
+
+  #protocolError(err: HypersendError): void {
+    void this.fail(err, { type: 'error', code: err.code, message: err.message });
+  }
+
+  #resumeFrom(k: number, gen: number): void {
+    if (this.#helloGen !== gen) {
+      this.#protocolError(HypersendError.badFrame('RESUME_FROM before HELLO'));
+      return;
+    }
+    const channel = this.channel;
+    if (!channel) return;
+    const count = this.#source.kind === 'files' ? this.#source.layout.chunkCount : undefined;
+    if (count !== undefined && k > count) {
+      this.#protocolError(HypersendError.badFrame(`RESUME_FROM ${k} past the end`));
+      return;
+    }
+    if (k > this.#highestSent + 1) {
+      this.#protocolError(HypersendError.badFrame(`RESUME_FROM ${k} past what was sent`));
+      return;
+    }
+    // RESUME_FROM k says "0..k-1 are durable here": a cumulative ACK, possibly lower than an
+    // earlier one (a receiver restarted from an older record) — honour it either way.
+    this.#acked = k;
+    const pumpGen = { chan: gen, id: ++this.#pumpId }; // a newer RESUME_FROM supersedes a running pump
+    void channel.path?.().then((p) => {
+      this.meter.path = p;
+    });
+    const run =
+      this.#source.kind === 'files'
+        ? this.#pumpFiles(pumpGen, k, channel, this.#source)
+        : this.#pumpStream(pumpGen, k, channel, this.#source);
+    run.catch((e: unknown) => {
+      // The channel went away under us: its onClose follows, then a new channel resumes.
+      if (e === CHANNEL_GONE || !this.#live(pumpGen)) return;
+      const err = localError(e);
+      const goodbye: Frame =
+        err.code === 'source_changed'
+          ? { type: 'cancel', reason: 'sourceChanged', message: err.message }
+          : {
+              type: 'error',
+              code: /^[a-z0-9_]{1,64}$/u.test(err.code) ? err.code : 'io',
+              message: err.message,
+            };
+      void this.fail(err, goodbye);
+    });
+  }
+
+  #noteSent(i: number): void {
+    if (i <= this.#highestSent) this.#resent++;
+    else this.#highestSent = i;
+    this.firstChunkAt ??= performance.timeOrigin + performance.now();
+  }
+
+  #live(g: PumpGen): boolean {
+    return this.isLive(g.chan) && g.id === this.#pumpId;
+  }
+
+  async #waitWindow(i: number, gen: PumpGen): Promise<boolean> {
+    while (this.#live(gen) && i - this.#acked >= this.#windowChunks) await this.#wake.wait();
+    return this.#live(gen);
+  }
+
+  async #pumpFiles(
+    gen: PumpGen,
+    from: number,
+    channel: FrameChannel,
+    src: Extract<Source, { kind: 'files' }>,
+  ): Promise<void> {
+    const count = src.layout.chunkCount;
+    // Read-ahead: up to `readAhead` positional reads in flight into recycled buffers while the
+    // current chunk is sealed and the channel drains. Sealing copies into the frame, so a buffer
+    // is free again as soon as its chunk is sealed.
+    const pool: Uint8Array[] = Array.from({ length: this.#readAhead }, () => new Uint8Array(this.#chunkSize));
+    const reads: Array<{ buf: Uint8Array; p: Promise<Uint8Array> }> = [];
+    let nextRead = from;
+    const fill = (): void => {
+      while (reads.length < this.#readAhead && nextRead < count) {
+        const buf = pool.pop() as Uint8Array;
+        const p = src.files.readChunk(nextRead++, buf);
+        p.catch(() => undefined); // awaited below; abandoned reads after a disconnect must not be unhandled
+        reads.push({ buf, p });
+      }
+    };
+    fill();
+    for (let i = from; i < count; i++) {
+      if (!(await this.#waitWindow(i, gen))) return;
+      const r = reads.shift() as { buf: Uint8Array; p: Promise<Uint8Array> };
+      const plain = await r.p;
+      if (!this.#live(gen)) return;
+      const frame = sealChunkFrame(this.#ctx, i, i === count - 1, plain);
+      pool.push(r.buf);
+      fill();
+      this.#noteSent(i);
+      await sendOn(channel, frame);
+    }
+    if (this.#live(gen)) await sendOn(channel, encodeFrame({ type: 'done', chunkCount: count }));
+  }
+
+  async #pumpStream(
+    gen: PumpGen,
+    from: number,
+    channel: FrameChannel,
+    src: Extract<Source, { kind: 'stream' }>,
+  ): Promise<void> {
+    if (from !== src.produced) throw new HypersendError('unsupported', 'a stream cannot be rewound');
+    while (!src.ended) {
+      if (!(await this.#waitWindow(src.produced, gen))) return;
+      const next = await src.chunks.next();
+      if (next.done) break;
+      const c = next.value;
+      src.produced = c.index + 1;
+      if (c.final) src.ended = true;
+      if (!this.#live(gen)) throw new HypersendError('peer_closed', 'channel lost mid-stream');
+      this.#noteSent(c.index);
+      this.#streamTotal += c.bytes.length;
+      await sendOn(channel, sealChunkFrame(this.#ctx, c.index, c.final, c.bytes));
+    }
+    if (this.#live(gen)) await sendOn(channel, encodeFrame({ type: 'done', chunkCount: src.produced }));
+  }
+
+  #onDone(chunkCount: number): void {
+    const src = this.#source;
+    const expected = src.kind === 'files' ? src.layout.chunkCount : src.ended ? src.produced : -1;
+    if (chunkCount !== expected || this.#highestSent + 1 !== expected) {
+      this.#protocolError(HypersendError.badFrame(`DONE ${chunkCount} does not match ${expected}`));
+      return;
+    }
+    this.#acked = expected;
+    void this.succeed(
+      {
+        transferId: this.transferId,
+        bytes: src.kind === 'files' ? bytesBefore(src.layout, expected) : this.#streamTotal,
+        chunkCount: expected,
+        resentChunks: this.#resent,
+        connections: this.connections,
+      },
+      true,
+    );
+  }
+}
+
+/** Marks a failed channel send: the channel's onClose decides what happens, not the pump. */
+const CHANNEL_GONE = Symbol('channel gone');
+
+function sendOn(channel: FrameChannel, frame: Uint8Array): Promise<void> {
+  return channel.send(frame).catch(() => {
+    throw CHANNEL_GONE;
+  });
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
