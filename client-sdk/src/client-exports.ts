@@ -54,4 +54,9 @@ export type CreateClientOptions = Omit<
   Partial<Pick<HypersendClientOptions, 'identityStore' | 'keyStore' | 'WebSocket' | 'wsAuth'>> & {
     /** Profile name: one identity and key file per profile. Default `default`. */
     profile?: string;
+    /**
+     * Node: folder for outgoing transfers' resume records. Default `<profile dir>/outgoing` when
+     * the identity lives in the profile's files; none (no resume across restarts) otherwise.
+     */
+    transferStateDir?: string;
   };

@@ -77,6 +77,11 @@ export const SdkErrorCode = {
   insecureFile: 'insecure_file',
   /** A stored identity or key file exists but is not valid. */
   corruptStore: 'corrupt_store',
+  // Transfers (client-sdk/src/transfers).
+  /** The recipient declined the offer. */
+  declined: 'declined',
+  /** The recipient's device did not answer the offer in time. */
+  offerTimeout: 'offer_timeout',
 } as const;
 /** One of {@link SdkErrorCode}. */
 export type SdkErrorCode = (typeof SdkErrorCode)[keyof typeof SdkErrorCode];

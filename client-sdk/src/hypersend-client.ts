@@ -16,9 +16,18 @@ import {
   type WsCredential,
 } from './signaling/signaling-client.ts';
 import type { WebSocketConstructor } from './signaling/websocket-like.ts';
+import type { IncomingTransfer } from './transfers/incoming.ts';
+import type { SendOptions, SendSource } from './transfers/outgoing.ts';
+import type { Transfer } from './transfers/transfer-handle.ts';
+import type { TransferService, TransferServiceFactory } from './transfers/transfer-service.ts';
 
 /** Every event of the client: signaling, session and key directory events in one place. */
-export type ClientEvents = SignalingEvents & SessionEvents & KeyDirectoryEvents;
+export type ClientEvents = SignalingEvents &
+  SessionEvents &
+  KeyDirectoryEvents & {
+    /** A contact's device offers files: verified and decrypted, nothing written yet. */
+    offer: IncomingTransfer;
+  };
 
 /** Options of {@link HypersendClient} with every seam explicit; `createClient` fills platform defaults. */
 export interface HypersendClientOptions {
@@ -37,6 +46,11 @@ export interface HypersendClientOptions {
   httpTimeoutMs?: number;
   session?: Pick<SessionOptions, 'refreshAt' | 'jitter' | 'skewMs' | 'random'>;
   signaling?: Pick<SignalingClientOptions, 'backoff' | 'requestTimeoutMs' | 'connectTimeoutMs' | 'random'>;
+  /**
+   * File transfers (`send`, `offer` events). Node's `createClient` passes `nodeTransfers()`;
+   * without it `send` throws `unsupported` (browsers, for now).
+   */
+  transfers?: TransferServiceFactory;
 }
 
 const SIGNALING_EVENTS = ['connected', 'disconnected', 'replaced', 'signal', 'presence', 'error'] as const;
@@ -66,6 +80,7 @@ export class HypersendClient extends Emitter<ClientEvents> {
   private signalingClient: SignalingClient | undefined;
   private identity: DeviceIdentity | undefined;
   private user: UserInfo | undefined;
+  private readonly transfers: TransferService | undefined;
 
   constructor(private readonly options: HypersendClientOptions) {
     super();
@@ -96,6 +111,35 @@ export class HypersendClient extends Emitter<ClientEvents> {
     this.session.on('session-expired', (e) => this.emit('session-expired', e));
     this.keyDirectory.on('device-added', (e) => this.emit('device-added', e));
     this.keyDirectory.on('key-changed', (e) => this.emit('key-changed', e));
+    this.transfers = options.transfers?.(this, (offer) => this.emit('offer', offer));
+  }
+
+  /**
+   * Send files, a folder tree or a stream to `toUsername`'s device: the key directory checks the
+   * device key (a changed key fails with `key_changed`), the offer goes through signaling, and
+   * after the recipient accepts the bytes go peer to peer. Returns at once; listen, then await
+   * `result`. Sending the same files to the same device again after an interruption resumes.
+   *
+   * @example
+   * await client.connect();
+   * const t = client.send('bob', ['./report.pdf'], { answerTimeoutMs: 60_000 });
+   * t.on('progress', (p) => console.log(`${p.bytes}/${p.total} ${p.rate} B/s via ${p.path}`));
+   * t.on('error', (e) => console.error(e.code)); // declined, cancelled, peer_offline, ...
+   * await t.result;
+   * @throws HypersendError `unsupported` when the client was built without transfers.
+   */
+  send(toUsername: string, source: SendSource, options?: SendOptions): Transfer {
+    if (this.transfers === undefined)
+      throw new HypersendError(
+        'unsupported',
+        'this client has no transfer service (Node createClient has one)',
+      );
+    return this.transfers.send(toUsername, source, options);
+  }
+
+  /** @internal a failure that belongs to no request (e.g. a refused incoming offer): `error` event. */
+  reportError(error: HypersendError): void {
+    this.emit('error', { error });
   }
 
   /** The logged-in user, known after `login`/`register`/`connect`. */
@@ -164,6 +208,22 @@ export class HypersendClient extends Emitter<ClientEvents> {
    * @throws HypersendError `not_authenticated`, `insecure_file`, `replaced`, `session_expired`.
    */
   async connect(): Promise<void> {
+    const identity = await this.prepare();
+    if (this.signalingClient === undefined) this.signalingClient = this.createSignaling(identity);
+    await this.signalingClient.connect();
+  }
+
+  /**
+   * Everything `connect` does except opening the signaling socket: load (or create) the identity,
+   * register the device, load pinned keys. For short-lived tools (the CLI's `devices`,
+   * `fingerprint`) that must not take the device's signaling connection from a running receiver.
+   *
+   * @example
+   * await client.prepare();
+   * console.log(await client.keys.safetyNumber('bob'));
+   * @throws HypersendError `not_authenticated`, `insecure_file`, `session_expired`.
+   */
+  async prepare(): Promise<DeviceIdentity> {
     if (!this.session.authenticated)
       throw new HypersendError('not_authenticated', 'log in or useToken first');
     const identity = await loadOrCreateIdentity(
@@ -174,8 +234,7 @@ export class HypersendClient extends Emitter<ClientEvents> {
     this.user = await this.api.me();
     await this.keyDirectory.ready();
     await this.ensureRegistered(identity);
-    if (this.signalingClient === undefined) this.signalingClient = this.createSignaling(identity);
-    await this.signalingClient.connect();
+    return identity;
   }
 
   /**
@@ -196,6 +255,7 @@ export class HypersendClient extends Emitter<ClientEvents> {
    */
   close(): void {
     this.disconnect();
+    this.transfers?.close();
     this.session.close();
   }
 

@@ -18,7 +18,7 @@ export * from './client-exports.ts';
  * const client = createClient({ serverUrl: location.origin });
  */
 export function createClient(options: CreateClientOptions): HypersendClient {
-  const { profile: _profile, ...rest } = options;
+  const { profile: _profile, transferStateDir: _stateDir, ...rest } = options;
   return new HypersendClient({
     ...rest,
     identityStore: options.identityStore ?? new MemoryIdentityStore(),

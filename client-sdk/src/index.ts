@@ -1,15 +1,19 @@
 // Node entry point of @hypersend/client: `ws` for WebSockets, identity and pinned keys in 0600
 // files under $XDG_CONFIG_HOME/hypersend/<profile>/. Browsers get index.browser.ts instead.
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { type CreateClientOptions, HypersendClient } from './client-exports.ts';
 import { KeyFileStore } from './contacts/key-file-store.ts';
 import { IdentityFileStore } from './identity/identity-file-store.ts';
+import { profileDir } from './identity/private-json-file.ts';
 import type { WebSocketConstructor } from './signaling/websocket-like.ts';
+import { nodeTransfers } from './transfers/transfer-service.ts';
 
 export * from './client-exports.ts';
 export { KeyFileStore, type KeyFileStoreOptions } from './contacts/key-file-store.ts';
 export { IdentityFileStore, type IdentityFileStoreOptions } from './identity/identity-file-store.ts';
 export { profileDir } from './identity/private-json-file.ts';
+export * from './transfers/index.ts';
 
 /**
  * Make a client with Node defaults: `ws` (authenticates with `bearer.<jwt>`), the identity in
@@ -22,9 +26,18 @@ export { profileDir } from './identity/private-json-file.ts';
  * await client.connect();
  */
 export function createClient(options: CreateClientOptions): HypersendClient {
-  const { profile, ...rest } = options;
+  const { profile, transferStateDir, ...rest } = options;
+  const stateDir =
+    transferStateDir ??
+    (options.identityStore ? undefined : join(profileDir(profile ?? 'default'), 'outgoing'));
   return new HypersendClient({
     ...rest,
+    transfers:
+      options.transfers ??
+      nodeTransfers({
+        ...(stateDir === undefined ? {} : { stateDir }),
+        ...(options.log ? { log: options.log } : {}),
+      }),
     identityStore: options.identityStore ?? new IdentityFileStore({ profile: profile ?? 'default' }),
     keyStore: options.keyStore ?? new KeyFileStore({ profile: profile ?? 'default' }),
     WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),

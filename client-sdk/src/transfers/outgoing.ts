@@ -1,0 +1,260 @@
+// Node-only: the sending side of `client.send` — pick the device, build (or restore) the offer,
+// send it through signaling, wait for the answer, negotiate WebRTC, run the engine, re-offer
+// after a lost connection so a restarted receiver resumes.
+
+import type { ContactDevice } from '../contacts/key-directory.ts';
+import { fromBase64Url } from '../encoding.ts';
+import { HypersendError } from '../errors.ts';
+import type { ByteStream } from '../files/stream-source.ts';
+import { peerSessionChannel } from '../transfer/peer-channel.ts';
+import { type SendInput as EngineInput, TransferSender } from '../transfer/sender.ts';
+import type { PeerSession } from '../webrtc/peer-session.ts';
+import { fromEngineError } from './engine-errors.ts';
+import { findResumable, forgetResumable, inputKey, rememberResumable } from './resume-index.ts';
+import { bounded, sleep, type TransferContext } from './transfer-context.ts';
+import { control } from './transfer-control.ts';
+import { cancelled, type Transfer } from './transfer-handle.ts';
+
+/** What `client.send` sends: file or folder paths, or one stream of unknown length (no resume). */
+export type SendSource = string | readonly string[] | { stream: ByteStream; name: string; mtimeMs?: number };
+
+/** Options of `client.send`. */
+export interface SendOptions {
+  /** Device id (or name) of the recipient to send to. Default: the first of their online devices. */
+  device?: string;
+  /** How long to wait for accept/decline. Default 120 s; then `offer_timeout`. */
+  answerTimeoutMs?: number;
+  /** Plaintext bytes per chunk (engine default 64 KiB). */
+  chunkSize?: number;
+  /** Re-offer an unfinished transfer of the same files to the same device. Default true. */
+  resume?: boolean;
+}
+
+const REOFFER_EVERY_MS = 1000;
+
+/** @internal the body of `client.send`; errors end up on `t`. */
+export async function runOutgoing(
+  ctx: TransferContext,
+  t: Transfer,
+  to: string,
+  source: SendSource,
+  o: SendOptions,
+): Promise<void> {
+  const { client } = ctx;
+  const me = client.me;
+  const device = client.device;
+  if (me === undefined || device === undefined)
+    throw new HypersendError('not_connected', 'call connect() first');
+  const target = await pickDevice(ctx, to, o.device);
+  // A changed key blocks here, before any key is sealed to it.
+  client.keys.assertSendable(target.userId, target.deviceId);
+  const peer = { user: target.userId, device: target.deviceId };
+  const backend = await ctx.backend();
+
+  const paths =
+    typeof source === 'string' ? [source] : Array.isArray(source) ? (source as readonly string[]) : undefined;
+  const input: EngineInput = paths
+    ? { kind: 'files', paths }
+    : (() => {
+        const s = source as Exclude<SendSource, string | readonly string[]>;
+        return {
+          kind: 'stream',
+          stream: s.stream,
+          name: s.name,
+          ...(s.mtimeMs === undefined ? {} : { mtimeMs: s.mtimeMs }),
+        };
+      })();
+  const tuning = { backend, reconnectTimeoutMs: ctx.reconnectTimeoutMs };
+  const stateDir = paths ? ctx.stateDir : undefined;
+  const key = paths ? inputKey(paths) : [];
+  let sender: TransferSender | undefined;
+  if (stateDir !== undefined && o.resume !== false) {
+    const record = await findResumable(stateDir, key, peer.user, peer.device);
+    if (record) sender = await TransferSender.restore(record, { ...tuning, stateDir }).catch(() => undefined);
+  }
+  if (!t.active) return; // cancelled while hashing
+  if (sender === undefined) {
+    sender = await TransferSender.create({
+      input,
+      sender: { userId: me.userId, deviceId: device.deviceId, keys: device },
+      recipient: { userId: peer.user, deviceId: peer.device, x25519PublicKey: fromBase64Url(target.x25519) },
+      ...tuning,
+      ...(stateDir === undefined ? {} : { stateDir }),
+      ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
+    });
+    if (stateDir !== undefined)
+      await rememberResumable(stateDir, {
+        transferId: sender.transferId,
+        inputs: key,
+        user: peer.user,
+        device: peer.device,
+      });
+  }
+  const tx = sender;
+  const id = tx.transferId;
+  t.transferId = id;
+  let session: PeerSession | undefined;
+  let answered = false;
+  let reoffering = false;
+  let answerTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const finish = (): void => {
+    unroute();
+    clearTimeout(answerTimer);
+    session?.close();
+  };
+  const forget = (): void => {
+    if (stateDir !== undefined) void forgetResumable(stateDir, id);
+  };
+  const connect = async (sid: string): Promise<void> => {
+    session?.close();
+    const s = await ctx.openSession(peer, sid, true);
+    session = s;
+    if (!t.active) return s.close();
+    // Attached before `connect`: the receiver speaks first (HELLO), and a frame arriving between
+    // the two ends' connect events must not be lost. A failed negotiation closes the channel,
+    // which the engine reports as `disconnected` (→ re-offer below).
+    tx.attach(peerSessionChannel(s));
+    s.ready.then(
+      () =>
+        s.selectedPath().then(
+          (path) => t.report('connected', { path }),
+          () => t.report('connected', { path: undefined }),
+        ),
+      () => undefined,
+    );
+  };
+  const offer = (): Promise<void> => ctx.sendControl(peer, id, control({ t: 'offer', envelope: tx.offer }));
+  const reoffer = async (): Promise<void> => {
+    if (reoffering) return;
+    reoffering = true;
+    try {
+      // Until the engine gives up (its reconnect timeout): a receiver that restarts picks this up.
+      while (t.active && tx.active) {
+        try {
+          await offer();
+          return;
+        } catch (err) {
+          if (!HypersendError.is(err, 'peer_offline', 'not_connected', 'timeout')) throw err;
+          await sleep(REOFFER_EVERY_MS);
+        }
+      }
+    } finally {
+      reoffering = false;
+    }
+  };
+
+  const unroute = ctx.route(id, peer, (msg) => {
+    switch (msg.t) {
+      case 'accept':
+        answered = true;
+        clearTimeout(answerTimer);
+        t.report('accepted', { transferId: id });
+        connect(msg.session).catch((err: unknown) =>
+          fail(HypersendError.is(err) ? err : new HypersendError('io', String(err))),
+        );
+        return;
+      case 'decline':
+        t.fail(
+          new HypersendError('declined', `${to} declined the transfer`, {
+            details: { reason: msg.reason ?? 'user' },
+          }),
+        );
+        tx.handleAnswer({ transferId: id, decision: 'decline' }); // the engine releases files and its record
+        forget();
+        finish();
+        return;
+      case 'cancel':
+        t.fail(cancelled('remote', 'receiver', msg.resumable ? 'interrupted' : msg.reason));
+        // A resumable stop keeps our record too; otherwise the CANCEL frame (or this) ends the engine.
+        if (!msg.resumable) tx.cancel('cancelled by the receiver');
+        finish();
+        return;
+      case 'offer':
+        return;
+    }
+  });
+  const fail = (err: HypersendError): void => {
+    t.fail(err);
+    finish();
+  };
+
+  tx.on('progress', (p) => t.report('progress', p));
+  tx.on('done', (r) => {
+    t.succeed(r);
+    forget();
+    finish();
+  });
+  tx.on('error', (e) => fail(fromEngineError(e, 'sender')));
+  tx.on('disconnected', () => {
+    if (!t.active) return;
+    reoffer().catch((err: unknown) =>
+      fail(HypersendError.is(err) ? err : new HypersendError('io', String(err))),
+    );
+  });
+  t.bind({
+    cancel: async (message) => {
+      t.fail(cancelled('local', 'sender', 'user'));
+      await bounded(
+        ctx.sendControl(peer, id, control({ t: 'cancel', reason: 'user', resumable: false })),
+        3000,
+      );
+      tx.cancel(message);
+      forget();
+      finish();
+    },
+    interrupt: async () => {
+      t.fail(cancelled('local', 'sender', 'interrupted'));
+      await bounded(
+        ctx.sendControl(peer, id, control({ t: 'cancel', reason: 'interrupted', resumable: true })),
+        3000,
+      );
+      finish();
+    },
+  });
+
+  const answerTimeout = o.answerTimeoutMs ?? 120_000;
+  answerTimer = setTimeout(() => {
+    if (answered || !t.active) return;
+    fail(
+      new HypersendError(
+        'offer_timeout',
+        `${to} did not answer within ${Math.round(answerTimeout / 1000)} s`,
+      ),
+    );
+    void bounded(
+      ctx.sendControl(peer, id, control({ t: 'cancel', reason: 'timeout', resumable: true })),
+      3000,
+    );
+  }, answerTimeout);
+  (answerTimer as { unref?: () => void }).unref?.();
+
+  try {
+    await offer();
+  } catch (err) {
+    finish();
+    throw err;
+  }
+  t.report('offered', { transferId: id, device: peer.device });
+}
+
+async function pickDevice(
+  ctx: TransferContext,
+  to: string,
+  wanted: string | undefined,
+): Promise<ContactDevice> {
+  const devices = await ctx.client.keys.devicesOf(to);
+  const first = devices[0];
+  if (first === undefined) throw new HypersendError('not_reachable', `${to} has no devices`);
+  if (wanted !== undefined) {
+    const d = devices.find((x) => x.deviceId === wanted) ?? devices.find((x) => x.name === wanted);
+    if (d === undefined) throw new HypersendError('not_found', `${to} has no device ${wanted}`);
+    return d;
+  }
+  const online = await ctx.client.signaling.presenceQuery([first.userId]);
+  const d = devices.find((x) => online.some((a) => a.user === x.userId && a.device === x.deviceId));
+  // Seam for the relay fallback (a later issue): an offline recipient gets the ciphertext through
+  // the store-and-forward relay instead of this error.
+  if (d === undefined) throw new HypersendError('peer_offline', `no device of ${to} is online`);
+  return d;
+}

@@ -1,0 +1,48 @@
+// What the outgoing and incoming drivers share: the client, lazily loaded Node pieces (crypto
+// back end, WebRTC binding) and the routing table of transfer control signals.
+import type { DeviceAddress } from '@hypersend/protocol';
+import type { Logger } from '../api/runtime.ts';
+import type { CryptoBackend } from '../crypto/backend.ts';
+import type { HypersendClient } from '../hypersend-client.ts';
+import type { PeerSession } from '../webrtc/peer-session.ts';
+import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
+import type { TransferControl } from './transfer-control.ts';
+
+/** Handler of control signals for one (transfer id, peer device). */
+export type ControlHandler = (msg: TransferControl) => void;
+
+/** @internal */
+export interface TransferContext {
+  readonly client: HypersendClient;
+  readonly log: Logger;
+  /** Where sender resume records live; `undefined`: no resume across restarts. */
+  readonly stateDir: string | undefined;
+  readonly reconnectTimeoutMs: number;
+  backend(): Promise<CryptoBackend>;
+  /** A PeerSession to `peer` negotiated under `sid`, with TURN servers when the server has them. */
+  openSession(peer: DeviceAddress, sid: string, initiator: boolean): Promise<PeerSession>;
+  /** Route control signals for `transferId` from `peer` to `handler`; returns the unregister function. */
+  route(transferId: string, peer: DeviceAddress, handler: ControlHandler): () => void;
+  /** Send a control signal; rejects like `sendSignal`. */
+  sendControl(peer: DeviceAddress, transferId: string, data: Record<string, unknown>): Promise<void>;
+  /** The WebRTC implementation (loaded on first use). */
+  wrtc(): Promise<WebRtcImplementation>;
+}
+
+/** Route key of a (transfer, peer device) pair. */
+export function routeKey(transferId: string, peer: DeviceAddress): string {
+  return `${transferId}|${peer.user}|${peer.device}`;
+}
+
+/** Resolve after `ms` (unref'd: a pending retry never keeps the process alive by itself). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    (t as { unref?: () => void }).unref?.();
+  });
+}
+
+/** Run `p` but give up after `ms` (best-effort goodbyes must not hang an exit). */
+export function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p.catch(() => undefined), sleep(ms).then(() => undefined)]);
+}

@@ -1,0 +1,172 @@
+// Node-only: `client.send` and incoming offers for one HypersendClient. Routes `transfer`
+// signals (sid = transfer id) to the transfer they belong to, and turns new offers into
+// `offer` events.
+import type { DeviceAddress } from '@hypersend/protocol';
+import { childLogger, type Logger } from '../api/runtime.ts';
+import type { CryptoBackend } from '../crypto/backend.ts';
+import { HypersendError } from '../errors.ts';
+import type { HypersendClient } from '../hypersend-client.ts';
+import type { IncomingSignal } from '../signaling/signaling-client.ts';
+import { PeerSession } from '../webrtc/peer-session.ts';
+import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
+import { iceServersFor } from './ice-servers.ts';
+import { type IncomingTransfer, openIncoming } from './incoming.ts';
+import { runOutgoing, type SendOptions, type SendSource } from './outgoing.ts';
+import { sessionSignals } from './session-signals.ts';
+import { type ControlHandler, routeKey, type TransferContext } from './transfer-context.ts';
+import { TransferControl } from './transfer-control.ts';
+import { Transfer } from './transfer-handle.ts';
+
+/** Options of {@link nodeTransfers}. */
+export interface NodeTransfersOptions {
+  /**
+   * Where unfinished outgoing transfers keep their resume records (0700 folder, 0600 files).
+   * Without it a restarted sender starts over instead of resuming.
+   */
+  stateDir?: string;
+  /** How long either side waits for a new connection after losing one. Default 60 s. */
+  reconnectTimeoutMs?: number;
+  /** WebRTC implementation; default `@roamhq/wrtc`, loaded on first use. */
+  wrtc?: WebRtcImplementation;
+  log?: Logger;
+}
+
+/** What `HypersendClient` calls; see `HypersendClientOptions.transfers`. */
+export interface TransferService {
+  send(to: string, source: SendSource, options?: SendOptions): Transfer;
+  close(): void;
+}
+
+/** Builds the transfer service of a client (`emitOffer` raises the client's `offer` event). */
+export type TransferServiceFactory = (
+  client: HypersendClient,
+  emitOffer: (offer: IncomingTransfer) => void,
+) => TransferService;
+
+/**
+ * The Node transfer service: pass it as `transfers` to `HypersendClient` (Node's `createClient`
+ * does so by default).
+ *
+ * @example
+ * const client = new HypersendClient({ ...seams, transfers: nodeTransfers({ stateDir }) });
+ * client.on('offer', (offer) => offer.accept({ dir: '.' }));
+ */
+export function nodeTransfers(options: NodeTransfersOptions = {}): TransferServiceFactory {
+  return (client, emitOffer) => new NodeTransferService(client, emitOffer, options);
+}
+
+class NodeTransferService implements TransferService {
+  readonly #routes = new Map<string, ControlHandler>();
+  readonly #opening = new Set<string>();
+  readonly #ctx: TransferContext;
+  readonly #log: Logger;
+  readonly #unsubscribe: () => void;
+  #backend: Promise<CryptoBackend> | undefined;
+  #wrtc: Promise<WebRtcImplementation> | undefined;
+
+  constructor(
+    private readonly client: HypersendClient,
+    private readonly emitOffer: (offer: IncomingTransfer) => void,
+    o: NodeTransfersOptions,
+  ) {
+    this.#log = childLogger(o.log, 'transfers');
+    if (o.wrtc) this.#wrtc = Promise.resolve(o.wrtc);
+    const routes = this.#routes;
+    this.#ctx = {
+      client,
+      log: this.#log,
+      stateDir: o.stateDir,
+      reconnectTimeoutMs: o.reconnectTimeoutMs ?? 60_000,
+      backend: () => this.#loadBackend(),
+      wrtc: () => this.#loadWrtc(),
+      openSession: (peer, sid, initiator) => this.#openSession(peer, sid, initiator),
+      route(transferId, peer, handler) {
+        const key = routeKey(transferId, peer);
+        routes.set(key, handler);
+        return () => {
+          if (routes.get(key) === handler) routes.delete(key);
+        };
+      },
+      sendControl: (peer, transferId, data) =>
+        client.signaling.sendSignal(peer, 'transfer', transferId, data),
+    };
+    this.#unsubscribe = client.on('signal', (s) => this.#onSignal(s));
+  }
+
+  send(to: string, source: SendSource, options: SendOptions = {}): Transfer {
+    const t = new Transfer('sender');
+    // Started on a microtask so the caller can subscribe to events first.
+    queueMicrotask(() => {
+      runOutgoing(this.#ctx, t, to, source, options).catch((err: unknown) => {
+        t.fail(
+          HypersendError.is(err)
+            ? err
+            : new HypersendError('io', err instanceof Error ? err.message : String(err), { cause: err }),
+        );
+      });
+    });
+    return t;
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    this.#routes.clear();
+  }
+
+  #onSignal(s: IncomingSignal): void {
+    if (s.kind !== 'transfer') return;
+    const parsed = TransferControl.safeParse(s.data);
+    if (!parsed.success) {
+      this.#log.warn({ from: s.from }, 'dropping malformed transfer control');
+      return;
+    }
+    const msg = parsed.data;
+    const handler = this.#routes.get(routeKey(s.sid, s.from));
+    if (handler) {
+      handler(msg);
+      return;
+    }
+    if (msg.t !== 'offer') return; // an answer to nothing we are doing: stale or forged
+    const key = routeKey(s.sid, s.from);
+    // A re-offer arriving while the first copy is still being verified is the same offer.
+    if (msg.envelope.transferId !== s.sid || this.#opening.has(key)) return;
+    this.#opening.add(key);
+    openIncoming(this.#ctx, s.from, msg.envelope).then(
+      (offer) => {
+        this.#opening.delete(key);
+        this.emitOffer(offer);
+      },
+      (err: unknown) => {
+        // Not shown to the user: a changed key, a non-contact or a bad seal. Apps see it as `error`.
+        this.#opening.delete(key);
+        this.#log.warn({ from: s.from, err }, 'refused a transfer offer');
+        if (HypersendError.is(err)) this.client.reportError(err);
+      },
+    );
+  }
+
+  #loadBackend(): Promise<CryptoBackend> {
+    this.#backend ??= import('../crypto/backend-node.ts').then((m) => m.loadCryptoBackend());
+    return this.#backend;
+  }
+
+  #loadWrtc(): Promise<WebRtcImplementation> {
+    // The native binding loads only when a transfer starts, not for `login` or `contacts`.
+    this.#wrtc ??= import('../webrtc/wrtc-node.ts').then((m) => m.nodeWebRtc);
+    return this.#wrtc;
+  }
+
+  async #openSession(peer: DeviceAddress, sid: string, initiator: boolean): Promise<PeerSession> {
+    const [iceServers, wrtc] = await Promise.all([iceServersFor(this.client.api), this.#loadWrtc()]);
+    const signal = sessionSignals(
+      {
+        sendSignal: (to, kind, id, data) => this.client.signaling.sendSignal(to, kind, id, data),
+        onSignal: (h) => this.client.on('signal', h),
+      },
+      peer,
+      sid,
+      (err) => this.#log.warn({ err }, 'negotiation signal not delivered'),
+    );
+    return new PeerSession({ initiator, signal, wrtc, iceServers, log: this.#log });
+  }
+}
