@@ -212,6 +212,8 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         loopLatency: loopLatency.summary(),
         otherFrames: frames(tp),
         ...throughputUsage,
+        serverUsPerSignal: (throughputUsage.serverCores * 1e6) / signalsPerSecond,
+        generatorUsPerSignal: (throughputUsage.generatorCores * 1e6) / signalsPerSecond,
       },
       latency: {
         offeredRate: o.rate,

@@ -2,16 +2,19 @@
  * Load-generator worker of the signaling benchmark, forked by `bench/src/signaling.ts` with its
  * `LoadWorkerConfig` as argv[2]. It provisions its slice of users, holds one authenticated
  * WebSocket per user, and drives the throughput and latency phases on command.
- * Frames are classified by their leading bytes instead of `JSON.parse`, because every
- * microsecond spent here is taken from the same two cores the server runs on.
+ * Every microsecond spent here is taken from the same two cores the server runs on, so the
+ * sockets are the minimal client of `signaling-ws-client.ts` (signals are precomputed masked
+ * frames with only the timestamp filled in), and frames are checked by comparing bytes instead
+ * of `JSON.parse`: a signal must start exactly as the server forwards one from this socket's
+ * pair peer (type, sender user and device, kind, session), else it is counted as `wrong_signal`.
  */
 import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@hypersend/protocol';
-import WebSocket from 'ws';
 import { externalUserId } from '../../../signaling/src/auth/external-tokens.ts';
 import { LatencyHistogram } from './signaling-histogram.ts';
 import type { FrameCounts, FromLoadWorker, LoadWorkerConfig, ToLoadWorker } from './signaling-ipc.ts';
 import { type BenchIdentity, bounded, provisionPairs } from './signaling-provision.ts';
 import { benchSubject, tokenMinter } from './signaling-tokens.ts';
+import { MaskedTemplate, openRawWs, type RawWs } from './signaling-ws-client.ts';
 
 /** Signals in flight per worker in the throughput phase (closed loop), spread over its pairs. */
 const THROUGHPUT_IN_FLIGHT = 4096;
@@ -27,6 +30,11 @@ const A = 'a'.charCodeAt(0);
 const H = 'h'.charCodeAt(0);
 /** The send timestamp is the last member of `data`, so the frame ends with `"t":<ms>}}`. */
 const T_MARK = Buffer.from('"t":');
+/**
+ * The timestamp field is padded to a fixed width with leading spaces (JSON allows whitespace
+ * before a value), so a signal's length never changes and its frame can be precomputed.
+ */
+const T_WIDTH = 16;
 /** A candidate-sized payload, like the trickle-ICE signals that dominate real signaling traffic. */
 const CANDIDATE =
   '"candidate":"candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 0.0.0.0 rport 0 ' +
@@ -48,13 +56,23 @@ const ids: BenchIdentity[] = Array.from({ length: config.users }, (_, k) => {
   };
 });
 const pairs = config.users / 2;
-const sockets: Array<WebSocket | undefined> = new Array(config.users);
+const sockets: Array<RawWs | undefined> = new Array(config.users);
 /** Frame head addressed from local socket k to its pair peer (k ^ 1), built once. */
 const heads = ids.map((_, k) => {
   const peer = ids[k ^ 1]!;
   return (
     `{"type":"signal","to":{"user":"${peer.userId}","device":"${peer.deviceId}"},` +
     `"kind":"candidate","sid":"s${config.firstUser + (k & ~1)}",`
+  );
+});
+/** The signal from socket k without a request id, masked once; only the timestamp changes. */
+const templates = heads.map((head) => new MaskedTemplate(`${head}"data":{${CANDIDATE},"t":`, T_WIDTH, '}}'));
+/** How a signal forwarded to socket k from its pair peer must begin, byte for byte. */
+const expectedHeads = ids.map((_, k) => {
+  const peer = ids[k ^ 1]!;
+  return Buffer.from(
+    `{"type":"signal","from":{"user":"${peer.userId}","device":"${peer.deviceId}"},` +
+      `"kind":"candidate","sid":"s${config.firstUser + (k & ~1)}","data":`,
   );
 });
 let requestId = 0;
@@ -78,23 +96,35 @@ const count = (counts: Record<string, number>, key: string): void => {
 
 function send(k: number): void {
   const ws = sockets[k];
-  if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
-  const id = config.ack ? `"id":"${(requestId++).toString(36)}",` : '';
-  ws.send(`${heads[k]}${id}"data":{${CANDIDATE},"t":${performance.now()}}}`);
+  if (ws === undefined || !ws.open) return;
+  const t = performance.now().toFixed(3).padStart(T_WIDTH);
+  if (config.ack) {
+    // Request ids change the length: built and masked in full (only with --ack).
+    ws.sendText(`${heads[k]}"id":"${(requestId++).toString(36)}","data":{${CANDIDATE},"t":${t}}}`);
+  } else ws.sendFrame(templates[k]!.fill(t));
 }
 
-/** The `t` of a forwarded signal, or NaN when the frame does not end as we built it. */
-function sendTime(data: Buffer): number {
-  const at = data.lastIndexOf(T_MARK);
-  return at < 0 ? Number.NaN : Number(data.toString('latin1', at + T_MARK.length, data.length - 2));
+/** The `t` of a forwarded signal in `data[start, end)`, or NaN when it does not end as we built it. */
+function sendTime(data: Buffer, start: number, end: number): number {
+  const at = data.lastIndexOf(T_MARK, end - 1);
+  return at < start ? Number.NaN : Number(data.toString('latin1', at + T_MARK.length, end - 2));
 }
 
-function onFrame(k: number, data: Buffer): void {
+function onFrame(k: number, data: Buffer, start: number, end: number): void {
   const now = performance.now();
   lastFrameAt = now;
-  const type = data[TYPE_BYTE];
+  const type = data[start + TYPE_BYTE];
   if (type === S) {
-    const t = sendTime(data);
+    const head = expectedHeads[k]!;
+    if (end - start < head.length || data.compare(head, 0, head.length, start, start + head.length) !== 0) {
+      count(other, 'wrong_signal');
+      return;
+    }
+    const t = sendTime(data, start, end);
+    if (Number.isNaN(t)) {
+      count(other, 'bad_timestamp');
+      return;
+    }
     if (phase === 'throughput' && running) {
       delivered += 1;
       histogram.record(now - t);
@@ -117,7 +147,7 @@ function onFrame(k: number, data: Buffer): void {
   }
   // Rare frames (presence, errors): worth a real parse to report what they were.
   try {
-    const msg = JSON.parse(data.toString('utf8')) as { type?: string; code?: string };
+    const msg = JSON.parse(data.toString('utf8', start, end)) as { type?: string; code?: string };
     count(other, msg.type === 'error' ? `error:${msg.code}` : String(msg.type));
   } catch {
     count(other, 'unparsable');
@@ -135,24 +165,29 @@ function open(k: number): Promise<string | null> {
       helloWaiters[k] = undefined;
       resolve(failure);
     };
-    const ws = new WebSocket(
-      `${config.wsUrl}?device=${encodeURIComponent(id.deviceId)}`,
-      [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${id.token}`],
-      { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: CONNECT_TIMEOUT_MS },
-    );
     const timer = setTimeout(() => {
-      ws.terminate();
+      sockets[k]?.terminate();
       done('timeout');
     }, CONNECT_TIMEOUT_MS);
-    sockets[k] = ws;
     // The first frame, `hello`, proves the server accepted the credential and the device.
     helloWaiters[k] = () => done(null);
-    ws.on('message', (data: Buffer) => onFrame(k, data));
-    ws.on('error', (err) => done(err.message.slice(0, 60)));
-    ws.on('close', (code) => {
-      count(closes, String(code));
-      done(`close ${code}`);
-    });
+    openRawWs({
+      url: `${config.wsUrl}?device=${encodeURIComponent(id.deviceId)}`,
+      protocols: [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${id.token}`],
+      timeoutMs: CONNECT_TIMEOUT_MS,
+      events: {
+        onText: (data, start, end) => onFrame(k, data, start, end),
+        onClose: (reason) => {
+          count(closes, reason);
+          done(reason);
+        },
+      },
+    }).then(
+      (ws) => {
+        sockets[k] = ws;
+      },
+      (err: unknown) => done(err instanceof Error ? err.message : String(err)),
+    );
   });
 }
 
@@ -172,7 +207,7 @@ async function connectAll(): Promise<FromLoadWorker> {
 
 function openCount(): number {
   let n = 0;
-  for (const ws of sockets) if (ws?.readyState === WebSocket.OPEN) n += 1;
+  for (const ws of sockets) if (ws?.open) n += 1;
   return n;
 }
 

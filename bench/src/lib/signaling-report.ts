@@ -42,6 +42,9 @@ export interface SignalingResult {
     /** Delivery latency inside the saturated closed loop: mostly queueing, for information. */
     loopLatency: LatencySummary;
     otherFrames: Record<string, number>;
+    /** CPU time per routed signal: what each side costs, independent of how busy the machine was. */
+    serverUsPerSignal: number;
+    generatorUsPerSignal: number;
   };
   latency: CoreUsage &
     LatencySummary & {
@@ -102,6 +105,10 @@ export function formatReport(r: SignalingResult): string {
       `${f(t.signalsPerSecond)}${goal('signalsPerSecond')}  (${f(t.delivered)} in ${f(t.seconds, 1)} s, closed loop)`,
     ],
     ['  cpu', cores(t)],
+    [
+      '  cpu per signal',
+      `server ${f(t.serverUsPerSignal, 1)} µs, generator ${f(t.generatorUsPerSignal, 1)} µs (send + receive)`,
+    ],
     [
       '  loop latency',
       `p50 ${f(t.loopLatency.p50Ms, 2)} ms, p99 ${f(t.loopLatency.p99Ms, 2)} ms (queueing under saturation)`,
