@@ -237,8 +237,18 @@ async function runReceiver(
   const unroute = ctx.route(offer.transferId, peer, onControl);
   rx.on('progress', (p) => t.report('progress', p));
   rx.on('done', (r) => {
-    t.succeed(r);
-    finish();
+    // The sender closes the channel once it has our final ACK and DONE; closing (or exiting)
+    // first could drop them from the channel's buffer and leave the sender waiting.
+    const s = session;
+    const closed = new Promise<void>((res) => {
+      if (!s || !s.connected) return res();
+      s.on('close', () => res());
+      setTimeout(res, 5000).unref?.();
+    });
+    void closed.then(() => {
+      t.succeed(r);
+      finish();
+    });
   });
   rx.on('error', (e) => fail(fromEngineError(e, 'receiver')));
   t.bind({
