@@ -18,7 +18,9 @@ export function peerSessionChannel(session: PeerSession): FrameChannel {
     lastError = e;
   });
   return {
-    send: (frame) => session.send(frame),
+    // Attached before the session connects (so no early frame is missed): sends wait for it.
+    send: (frame) =>
+      session.connected ? session.send(frame) : session.ready.then(() => session.send(frame)),
     onFrame: (handler) => session.on('message', handler),
     onClose: (handler) => session.on('close', () => handler(lastError)),
     async path(): Promise<TransferPath | undefined> {

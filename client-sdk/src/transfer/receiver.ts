@@ -379,6 +379,7 @@ export class TransferReceiver extends EngineBase {
         transferId: this.transferId,
         bytes: this.#bytes,
         chunkCount,
+        sentChunks: 0,
         resentChunks: 0,
         connections: this.connections,
       },

@@ -102,6 +102,9 @@ export class TransferSender extends EngineBase {
   #highestSent = -1;
   #resent = 0;
   #helloGen = -1;
+  /** Restored after a restart: what the previous process sent is unknown until RESUME_FROM. */
+  #sentUnknown = false;
+  #sentCount = 0;
   #pumpId = 0;
   #streamTotal = 0;
 
@@ -201,13 +204,20 @@ export class TransferSender extends EngineBase {
     if (manifest.files.length !== rec.sources.length)
       throw HypersendError.badManifest('sender record does not match its manifest');
     const src = new FileChunkSource(rec.sources, rec.chunkSize);
-    return new TransferSender(
+    const t = new TransferSender(
       ctx,
       rec.offer,
       { kind: 'files', files: src, layout: src.layout },
       rec.chunkSize,
       o,
     );
+    t.#sentUnknown = true;
+    return t;
+  }
+
+  /** Highest chunk index handed to a channel so far (-1: none). */
+  get highestSent(): number {
+    return this.#highestSent;
   }
 
   /** Chunks sent more than once so far (resumes). */
@@ -335,6 +345,11 @@ export class TransferSender extends EngineBase {
       this.#protocolError(HypersendError.badFrame(`RESUME_FROM ${k} past the end`));
       return;
     }
+    if (this.#sentUnknown) {
+      // The previous process sent at least 0..k-1 (the receiver has them); count resends from here.
+      this.#sentUnknown = false;
+      this.#highestSent = k - 1;
+    }
     if (k > this.#highestSent + 1) {
       this.#protocolError(HypersendError.badFrame(`RESUME_FROM ${k} past what was sent`));
       return;
@@ -367,6 +382,7 @@ export class TransferSender extends EngineBase {
   }
 
   #noteSent(i: number): void {
+    this.#sentCount++;
     if (i <= this.#highestSent) this.#resent++;
     else this.#highestSent = i;
     this.firstChunkAt ??= performance.timeOrigin + performance.now();
@@ -452,6 +468,7 @@ export class TransferSender extends EngineBase {
         transferId: this.transferId,
         bytes: src.kind === 'files' ? bytesBefore(src.layout, expected) : this.#streamTotal,
         chunkCount: expected,
+        sentChunks: this.#sentCount,
         resentChunks: this.#resent,
         connections: this.connections,
       },

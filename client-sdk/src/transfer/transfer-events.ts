@@ -21,6 +21,8 @@ export interface TransferResult {
   transferId: string;
   bytes: number;
   chunkCount: number;
+  /** Chunks this process handed to channels (sender side; 0 on the receiver). */
+  sentChunks: number;
   /** Chunks sent more than once because of resumes (sender side; 0 on the receiver). */
   resentChunks: number;
   /** Number of channels the transfer used (1 + reconnects). */
