@@ -55,6 +55,6 @@ function labelKey(labels: Record<string, string>): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return '';
   entries.sort(([a], [b]) => (a < b ? -1 : 1));
-  const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-  return `{${entries.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
+  const escapeValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return `{${entries.map(([k, v]) => `${k}="${escapeValue(v)}"`).join(',')}}`;
 }

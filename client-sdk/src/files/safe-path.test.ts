@@ -117,8 +117,8 @@ describe('sanitizeRelativePath: repaired classes', () => {
 });
 
 describe('sanitizeRelativePath: properties', () => {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts these never survive
   const forbidden =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts these never survive
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\\<>:"|?*]/u;
   const piece = fc.oneof(
     fc.constantFrom(
