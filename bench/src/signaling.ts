@@ -4,7 +4,7 @@
  * connect time, routed signals/s (closed loop, at the receivers), delivery latency at a fixed
  * offered rate, and server RSS per connection; writes bench/results/signaling.json.
  *
- *   node --import tsx bench/src/signaling.ts [--connections 10000] [--duration 10] [--rate 10000] [--tiny]
+ *   node --import tsx bench/src/signaling.ts [--connections 10000] [--duration 10] [--rate 10000] [--window W] [--tiny]
  *
  * Server and load generator share this machine's cores; CPU seconds per phase are reported for
  * both so the figures can be read against that.
@@ -54,7 +54,10 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     const generatorArgs = o.generatorCpuProf
       ? ['--cpu-prof', `--cpu-prof-dir=${resolve(o.generatorCpuProf)}`]
       : [];
-    const nodeArgs = o.serverCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(o.serverCpuProf)}`] : [];
+    const nodeArgs = [
+      ...o.serverNodeArgs,
+      ...(o.serverCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(o.serverCpuProf)}`] : []),
+    ];
     server = await startServerProcess(
       {
         HYPERSEND_ENV: 'development',
@@ -92,6 +95,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
             privateKeyPem: issuer.privateKeyPem,
             ack: o.ack,
             connectConcurrency: o.connectConcurrency,
+            window: o.window,
             httpConcurrency: o.httpConcurrency,
           },
           generatorArgs,
@@ -184,13 +188,19 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       bench: 'signaling',
       date: new Date().toISOString(),
       host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
-      server: { binding: srv.binding, store: 'embedded SQLite', auth: 'external EdDSA JWT (bearer)' },
+      server: {
+        binding: srv.binding,
+        store: 'embedded SQLite',
+        auth: 'external EdDSA JWT (bearer)',
+        nodeArgs: o.serverNodeArgs,
+      },
       config: {
         connections: o.connections,
         workers: o.workers,
         durationS: o.durationS,
         rate: o.rate,
         ack: o.ack,
+        window: o.window ?? windowFor(o),
         tiny: o.tiny,
       },
       provisioning: { users: o.connections, httpRequests: requests, seconds: provisionS },
@@ -247,6 +257,12 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     process.off('SIGTERM', onSignal);
     process.off('exit', killAll);
   }
+}
+
+/** The closed loop's default window per pair, as the workers compute it (for the report). */
+function windowFor(o: SignalingBenchOptions): number {
+  const pairsPerWorker = o.connections / 2 / o.workers;
+  return Math.max(1, Math.min(64, Math.ceil(4096 / Math.floor(pairsPerWorker))));
 }
 
 async function main(): Promise<void> {

@@ -18,6 +18,8 @@ export interface LoadWorkerConfig {
   privateKeyPem: string;
   ack: boolean;
   connectConcurrency: number;
+  /** Signals in flight per pair in the closed loop; null: spread ~4,096 per worker over its pairs. */
+  window: number | null;
   httpConcurrency: number;
 }
 

@@ -232,7 +232,8 @@ async function throughput(durationMs: number): Promise<FromLoadWorker> {
   await drain();
   resetCounters('throughput');
   running = true;
-  const window = Math.max(1, Math.min(MAX_WINDOW_PER_PAIR, Math.ceil(THROUGHPUT_IN_FLIGHT / pairs)));
+  const window =
+    config.window ?? Math.max(1, Math.min(MAX_WINDOW_PER_PAIR, Math.ceil(THROUGHPUT_IN_FLIGHT / pairs)));
   for (let w = 0; w < window; w++) for (let p = 0; p < pairs; p++) send(2 * p + (w & 1));
   await new Promise((r) => setTimeout(r, durationMs));
   running = false;

@@ -10,12 +10,19 @@ export interface SignalingBenchOptions {
   workers: number;
   /** Signals carry an `id`, so the server also answers an `ack` to the sender. */
   ack: boolean;
+  /**
+   * Signals in flight per contact pair in the closed-loop phase (both directions together);
+   * null spreads ~4,096 per worker over its pairs (2 per pair at 10,000 connections).
+   */
+  window: number | null;
   /** Concurrent WebSocket upgrades in flight per worker. */
   connectConcurrency: number;
   /** Concurrent provisioning HTTP requests per worker. */
   httpConcurrency: number;
   /** Where the result JSON goes; null writes nothing. */
   out: string | null;
+  /** Extra Node.js flags for the server process (space-separated), e.g. `--max-semi-space-size=32`. */
+  serverNodeArgs: string[];
   /** Run the server under `--cpu-prof`; profiles land in this directory. */
   serverCpuProf: string | null;
   /** Run the load-generator workers under `--cpu-prof`, profiles in this directory. */
@@ -26,8 +33,8 @@ export interface SignalingBenchOptions {
 export const DEFAULT_RESULTS_PATH = 'bench/results/signaling.json';
 
 const USAGE = `usage: node --import tsx bench/src/signaling.ts [--connections N] [--duration S] [--rate R]
-         [--workers W] [--ack] [--connect-concurrency C] [--http-concurrency C]
-         [--out FILE | --no-out] [--server-cpu-prof DIR] [--generator-cpu-prof DIR] [--tiny]`;
+         [--workers W] [--window W] [--ack] [--connect-concurrency C] [--http-concurrency C]
+         [--out FILE | --no-out] [--server-node-args "FLAGS"] [--server-cpu-prof DIR] [--generator-cpu-prof DIR] [--tiny]`;
 
 /**
  * Parse `--name value` or `--name=value`. `--tiny` (the test suite's setting) shrinks every
@@ -60,10 +67,12 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
     'duration',
     'rate',
     'workers',
+    'window',
     'connect-concurrency',
     'http-concurrency',
     'out',
     'server-cpu-prof',
+    'server-node-args',
     'generator-cpu-prof',
   ]);
   for (const name of values.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${USAGE}`);
@@ -87,9 +96,11 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
     rate: num('rate', tiny ? 500 : 10_000),
     workers,
     ack: flags.has('ack'),
+    window: values.has('window') ? num('window', 2) : null,
     connectConcurrency: num('connect-concurrency', 128),
     httpConcurrency: num('http-concurrency', 32),
     out,
+    serverNodeArgs: (values.get('server-node-args') ?? '').split(' ').filter((a) => a !== ''),
     serverCpuProf: values.get('server-cpu-prof') ?? null,
     generatorCpuProf: values.get('generator-cpu-prof') ?? null,
     tiny,

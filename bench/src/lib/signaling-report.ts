@@ -13,13 +13,15 @@ export interface SignalingResult {
   bench: 'signaling';
   date: string;
   host: { cpus: number; cpuModel: string; node: string };
-  server: { binding: string; store: string; auth: string };
+  server: { binding: string; store: string; auth: string; nodeArgs: string[] };
   config: {
     connections: number;
     workers: number;
     durationS: number;
     rate: number;
     ack: boolean;
+    /** Signals in flight per contact pair in the closed-loop throughput phase. */
+    window: number;
     tiny: boolean;
   };
   provisioning: { users: number; httpRequests: number; seconds: number };
@@ -89,7 +91,10 @@ export function formatReport(r: SignalingResult): string {
     return g.met ? '  [goal met]' : '  [goal missed]';
   };
   const rows: Array<[string, string]> = [
-    ['server', `${r.server.binding}; ${r.server.store}; ${r.server.auth}`],
+    [
+      'server',
+      `${r.server.binding}; ${r.server.store}; ${r.server.auth}${r.server.nodeArgs.length > 0 ? `; node ${r.server.nodeArgs.join(' ')}` : ''}`,
+    ],
     [
       'provisioning',
       `${f(r.provisioning.users)} users, ${f(r.provisioning.httpRequests)} HTTP requests in ${f(r.provisioning.seconds, 1)} s`,
@@ -102,7 +107,7 @@ export function formatReport(r: SignalingResult): string {
     ['connect failures', frames(c.failures)],
     [
       'routed signals/s',
-      `${f(t.signalsPerSecond)}${goal('signalsPerSecond')}  (${f(t.delivered)} in ${f(t.seconds, 1)} s, closed loop)`,
+      `${f(t.signalsPerSecond)}${goal('signalsPerSecond')}  (${f(t.delivered)} in ${f(t.seconds, 1)} s, closed loop, ${f(r.config.window)} in flight per pair)`,
     ],
     ['  cpu', cores(t)],
     [
