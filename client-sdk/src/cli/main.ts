@@ -11,6 +11,7 @@ import { commandHelp, mainHelp } from './help.ts';
 import { type Parsed, parse } from './parse.ts';
 import { installInterrupt } from './signals.ts';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: commands that always succeed return nothing
 type Command = (cli: CliContext, a: Parsed) => Promise<number | undefined | void>;
 
 const COMMANDS: Record<string, Command> = {

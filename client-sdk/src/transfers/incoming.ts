@@ -241,7 +241,7 @@ async function runReceiver(
     // first could drop them from the channel's buffer and leave the sender waiting.
     const s = session;
     const closed = new Promise<void>((res) => {
-      if (!s || !s.connected) return res();
+      if (!s?.connected) return res();
       s.on('close', () => res());
       setTimeout(res, 5000).unref?.();
     });
