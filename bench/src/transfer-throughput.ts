@@ -1,0 +1,189 @@
+/**
+ * Encrypted Hypersend transfer (TransferSender → TransferReceiver over PeerSession, two
+ * processes, a real file on disk at both ends) against the raw @roamhq/wrtc data channel measured
+ * in the SAME run (rounds alternate raw / encrypted so machine noise hits both). Prints MB/s
+ * (10^6 B/s), the ratio, send → first CHUNK on the wire (median over small transfers: offer
+ * building, key seal, accept, WebRTC set-up, handshake) and the peak RSS (VmHWM) of both ends.
+ *
+ *   node --import tsx bench/src/transfer-throughput.ts [--tiny] [--size=512M|4G] [--rounds=1]
+ *        [--latency-rounds=5] [--sparse]
+ *
+ * `--size` accepts K/M/G suffixes (binary). The source file is generated in a temp dir (random
+ * 1 MiB blocks, or a sparse file with `--sparse`, which is how 4 GB stays quick to make); the
+ * receiver writes every byte for real. Throughput is measured from the sender's first CHUNK to
+ * the receiver's DONE (final fsync, digest check and rename included).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+// bench has no package dependency on the SDK; a relative import keeps it that way.
+import { TransferPair } from '../../client-sdk/src/transfer/fixtures/transfer-pair.ts';
+import { median, roundTimeoutMs } from './lib/bench-options.ts';
+import { runPair } from './lib/pair-harness.ts';
+import { describe, RAW_CHILD } from './raw-datachannel.ts';
+
+const MiB = 1024 * 1024;
+
+interface Options {
+  bytes: number;
+  rounds: number;
+  latencyRounds: number;
+  sparse: boolean;
+  tiny: boolean;
+}
+
+function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)$/iu.exec(v.trim());
+  if (!m) throw new Error(`bad size ${v}`);
+  const unit = { '': 1, K: 1024, M: MiB, G: 1024 * MiB }[(m[2] ?? '').toUpperCase()] ?? 1;
+  return Math.round(Number(m[1]) * unit);
+}
+
+function options(argv = process.argv.slice(2)): Options {
+  const get = (name: string): string | undefined => {
+    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return undefined;
+    const a = argv[i] as string;
+    return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+  };
+  const tiny = argv.includes('--tiny');
+  return {
+    tiny,
+    bytes: parseSize(get('size') ?? (tiny ? '8M' : '512M')),
+    rounds: Number(get('rounds') ?? 1),
+    latencyRounds: Number(get('latency-rounds') ?? (tiny ? 2 : 5)),
+    sparse: argv.includes('--sparse'),
+  };
+}
+
+async function makeFile(path: string, bytes: number, sparse: boolean): Promise<void> {
+  if (sparse) {
+    await (await open(path, 'w')).close();
+    await truncate(path, bytes);
+    return;
+  }
+  const fh = await open(path, 'w');
+  const block = randomBytes(MiB);
+  for (let done = 0; done < bytes; done += MiB) await fh.write(block, 0, Math.min(MiB, bytes - done));
+  await fh.close();
+}
+
+/** Peak RSS (VmHWM) of a live process, in bytes; polled because it is gone once the child exits. */
+async function vmHwm(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/u.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+interface EncryptedRun {
+  mbps: number;
+  firstByteMs: number;
+  senderPeak: number;
+  receiverPeak: number;
+}
+
+/** One encrypted transfer of `file` between two fresh processes. */
+async function encrypted(file: string, work: string, bytes: number): Promise<EncryptedRun> {
+  const pair = new TransferPair();
+  const dir = await mkdtemp(join(work, 'rx-'));
+  const peaks = { tx: 0, rx: 0 };
+  let poll: ReturnType<typeof setInterval> | undefined;
+  try {
+    const tx = pair.spawn({ role: 'sender', path: file, waitStart: true });
+    const rx = pair.spawn({ role: 'receiver', dir });
+    poll = setInterval(() => {
+      void vmHwm(tx.child.pid).then((v) => (peaks.tx = Math.max(peaks.tx, v)));
+      void vmHwm(rx.child.pid).then((v) => (peaks.rx = Math.max(peaks.rx, v)));
+    }, 200);
+    const timeout = roundTimeoutMs(bytes) + 60_000;
+    await Promise.all([tx.waitFor('ready', 30_000), rx.waitFor('ready', 30_000)]);
+    tx.send({ t: 'start' });
+    const offer = await tx.waitFor('offer', timeout);
+    rx.send({ t: 'offer', envelope: offer.envelope });
+    await rx.waitFor('accepted', 30_000);
+    pair.connect(1);
+    const [sent, got] = await Promise.all([tx.waitFor('done', timeout), rx.waitFor('done', timeout)]);
+    const first = sent.firstChunkAt ?? Number.NaN;
+    peaks.tx = Math.max(peaks.tx, await vmHwm(tx.child.pid));
+    peaks.rx = Math.max(peaks.rx, await vmHwm(rx.child.pid));
+    return {
+      mbps: bytes / 1e6 / ((got.at - first) / 1000),
+      firstByteMs: first - offer.createAt,
+      senderPeak: peaks.tx,
+      receiverPeak: peaks.rx,
+    };
+  } finally {
+    clearInterval(poll);
+    pair.killAll();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
+
+async function main(): Promise<void> {
+  const o = options();
+  const work = await mkdtemp(join(tmpdir(), 'hs-bench-'));
+  try {
+    const file = join(work, 'payload.bin');
+    await makeFile(file, o.bytes, o.sparse);
+    console.log(
+      `transfer vs raw, 2 processes: ${mb(o.bytes)}${o.sparse ? ' (sparse source)' : ''}, 64 KiB chunks, ` +
+        `${o.rounds} round(s) each, ${o.latencyRounds} latency round(s)`,
+    );
+    const raw: number[] = [];
+    const enc: number[] = [];
+    const peaks = { tx: 0, rx: 0 };
+    const raws = {
+      bytes: o.bytes,
+      messageBytes: 64 * 1024,
+      highWatermark: 4 * MiB,
+      lowWatermark: MiB,
+      pollMs: 5,
+    };
+    for (let i = 0; i < o.rounds; i++) {
+      const r = await runPair(RAW_CHILD, { ...raws, timeoutMs: roundTimeoutMs(o.bytes) });
+      console.log(describe(`  round ${i + 1} raw      `, r));
+      raw.push(r.mbps);
+      const e = await encrypted(file, work, o.bytes);
+      console.log(
+        `  round ${i + 1} encrypted: ${e.mbps.toFixed(1)} MB/s  peak RSS sender ${mb(e.senderPeak)} receiver ${mb(e.receiverPeak)}`,
+      );
+      enc.push(e.mbps);
+      peaks.tx = Math.max(peaks.tx, e.senderPeak);
+      peaks.rx = Math.max(peaks.rx, e.receiverPeak);
+    }
+    const small = join(work, 'small.bin');
+    await makeFile(small, 64 * 1024, false);
+    const latency: number[] = [];
+    for (let i = 0; i < o.latencyRounds; i++)
+      latency.push((await encrypted(small, work, 64 * 1024)).firstByteMs);
+    const rawMedian = median(raw);
+    const encMedian = median(enc);
+    console.log(`raw median:       ${rawMedian.toFixed(1)} MB/s`);
+    console.log(`encrypted median: ${encMedian.toFixed(1)} MB/s`);
+    console.log(`ratio:            ${((encMedian / rawMedian) * 100).toFixed(1)} %`);
+    console.log(
+      `send → first byte median: ${median(latency).toFixed(0)} ms (${latency.map((l) => l.toFixed(0)).join(', ')})`,
+    );
+    console.log(`peak RSS: sender ${mb(peaks.tx)}, receiver ${mb(peaks.rx)}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
