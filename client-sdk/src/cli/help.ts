@@ -51,16 +51,21 @@ List this account's devices (* marks this one), remove one, or give this device 
 Without a user: this device's fingerprint. With a user: the safety number to compare with them
 out of band (both sides see the same digits). --accept trusts a changed key of <username>'s
 devices after you compared the new safety number.`,
-  send: `Usage: hypersend send <paths...> --to <username> [--device ID] [--timeout SECONDS]
+  send: `Usage: hypersend send <paths...> --to <username> [--device ID] [--timeout SECONDS] [--relay-only]
 
 Send files and folders, end-to-end encrypted, peer to peer. Waits for the recipient to accept
 (default 120 s). Progress: a bar on a terminal, lines otherwise, JSON with --json.
-Ctrl-C stops and tells the recipient; the same command later resumes where it stopped.`,
+Ctrl-C stops and tells the recipient; the same command later resumes where it stopped.
+--relay-only (or HYPERSEND_RELAY_ONLY=1) sends through the server's TURN relay only, so the
+recipient never learns your IP address.`,
   receive: `Usage: hypersend receive [--dir DIR] [--yes | --decline] [--overwrite] [--timeout SECONDS]
+       [--relay-only]
 
 Wait for one offer, show who sends what, then accept (--yes, or answer y) or decline
 (--decline, or answer n). Files go to DIR (default: current folder); existing files are refused
-unless --overwrite. Ctrl-C stops and keeps the partial data: the next receive resumes it.`,
+unless --overwrite. Ctrl-C stops and keeps the partial data: the next receive resumes it.
+--relay-only (or HYPERSEND_RELAY_ONLY=1) receives through the TURN relay only, so the sender
+never learns your IP address.`,
 };
 
 /** `hypersend --help`. */

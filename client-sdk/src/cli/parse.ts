@@ -20,13 +20,19 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   contacts: {},
   devices: { yes: { type: 'boolean' } },
   fingerprint: { device: { type: 'string' }, accept: { type: 'string' } },
-  send: { to: { type: 'string' }, device: { type: 'string' }, timeout: { type: 'string' } },
+  send: {
+    to: { type: 'string' },
+    device: { type: 'string' },
+    timeout: { type: 'string' },
+    'relay-only': { type: 'boolean' },
+  },
   receive: {
     dir: { type: 'string' },
     yes: { type: 'boolean', short: 'y' },
     decline: { type: 'boolean' },
     overwrite: { type: 'boolean' },
     timeout: { type: 'string' },
+    'relay-only': { type: 'boolean' },
   },
 };
 
@@ -79,4 +85,9 @@ export function secondsOption(v: string | boolean | undefined, name: string, fal
   if (typeof v !== 'string' || !Number.isFinite(n) || n <= 0)
     throw new UsageError(`--${name} expects seconds`);
   return n * 1000;
+}
+
+/** `--relay-only`, or `HYPERSEND_RELAY_ONLY=1` (so a privacy-minded user sets it once). */
+export function relayOnlyOption(a: Parsed, env: NodeJS.ProcessEnv = process.env): boolean {
+  return a.values['relay-only'] === true || env.HYPERSEND_RELAY_ONLY === '1';
 }

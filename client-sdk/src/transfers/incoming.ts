@@ -28,6 +28,11 @@ export interface ReceiveOptions {
   dir: string;
   /** Replace existing files. Default false: an existing name fails with `file_exists` first. */
   overwrite?: boolean;
+  /**
+   * Privacy: relay-only ICE through TURN, so the sender never learns this device's IP address.
+   * Fails with `unsupported` when the server has no TURN. Default false.
+   */
+  relayOnly?: boolean;
 }
 
 /** Events of an {@link IncomingTransfer} before it is accepted. */
@@ -190,7 +195,7 @@ async function runReceiver(
   const connect = async (): Promise<void> => {
     session?.close();
     const sid = `s_${randomBytes(12).toString('base64url')}`;
-    const s = await ctx.openSession(peer, sid, false);
+    const s = await ctx.openSession(peer, sid, false, o.relayOnly === true);
     session = s;
     await ctx.sendControl(peer, offer.transferId, control({ t: 'accept', session: sid }));
     try {

@@ -28,6 +28,11 @@ export interface SendOptions {
   chunkSize?: number;
   /** Re-offer an unfinished transfer of the same files to the same device. Default true. */
   resume?: boolean;
+  /**
+   * Privacy: relay-only ICE through TURN, so the recipient never learns this device's IP address.
+   * Fails with `unsupported` when the server has no TURN. Default false (direct first, TURN if needed).
+   */
+  relayOnly?: boolean;
 }
 
 const REOFFER_EVERY_MS = 1000;
@@ -108,7 +113,7 @@ export async function runOutgoing(
   };
   const connect = async (sid: string): Promise<void> => {
     session?.close();
-    const s = await ctx.openSession(peer, sid, true);
+    const s = await ctx.openSession(peer, sid, true, o.relayOnly === true);
     session = s;
     if (!t.active) return s.close();
     // Attached before `connect`: the receiver speaks first (HELLO), and a frame arriving between

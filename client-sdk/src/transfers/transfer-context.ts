@@ -19,8 +19,16 @@ export interface TransferContext {
   readonly stateDir: string | undefined;
   readonly reconnectTimeoutMs: number;
   backend(): Promise<CryptoBackend>;
-  /** A PeerSession to `peer` negotiated under `sid`, with TURN servers when the server has them. */
-  openSession(peer: DeviceAddress, sid: string, initiator: boolean): Promise<PeerSession>;
+  /**
+   * A PeerSession to `peer` negotiated under `sid`, with TURN servers when the server has them
+   * (renewed before they expire); `relayOnly` forces relay candidates (the peer never sees our IP).
+   */
+  openSession(
+    peer: DeviceAddress,
+    sid: string,
+    initiator: boolean,
+    relayOnly?: boolean,
+  ): Promise<PeerSession>;
   /** Route control signals for `transferId` from `peer` to `handler`; returns the unregister function. */
   route(transferId: string, peer: DeviceAddress, handler: ControlHandler): () => void;
   /** Send a control signal; rejects like `sendSignal`. */

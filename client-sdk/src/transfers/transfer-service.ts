@@ -9,13 +9,14 @@ import type { HypersendClient } from '../hypersend-client.ts';
 import type { IncomingSignal } from '../signaling/signaling-client.ts';
 import { PeerSession } from '../webrtc/peer-session.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
-import { iceServersFor } from './ice-servers.ts';
+import { hasTurn, iceConfigFor } from './ice-servers.ts';
 import { type IncomingTransfer, openIncoming } from './incoming.ts';
 import { runOutgoing, type SendOptions, type SendSource } from './outgoing.ts';
 import { sessionSignals } from './session-signals.ts';
 import { type ControlHandler, routeKey, type TransferContext } from './transfer-context.ts';
 import { TransferControl } from './transfer-control.ts';
 import { Transfer } from './transfer-handle.ts';
+import { keepTurnFresh } from './turn-refresh.ts';
 
 /** Options of {@link nodeTransfers}. */
 export interface NodeTransfersOptions {
@@ -79,7 +80,7 @@ class NodeTransferService implements TransferService {
       reconnectTimeoutMs: o.reconnectTimeoutMs ?? 60_000,
       backend: () => this.#loadBackend(),
       wrtc: () => this.#loadWrtc(),
-      openSession: (peer, sid, initiator) => this.#openSession(peer, sid, initiator),
+      openSession: (peer, sid, initiator, relayOnly) => this.#openSession(peer, sid, initiator, relayOnly),
       route(transferId, peer, handler) {
         const key = routeKey(transferId, peer);
         routes.set(key, handler);
@@ -156,8 +157,20 @@ class NodeTransferService implements TransferService {
     return this.#wrtc;
   }
 
-  async #openSession(peer: DeviceAddress, sid: string, initiator: boolean): Promise<PeerSession> {
-    const [iceServers, wrtc] = await Promise.all([iceServersFor(this.client.api), this.#loadWrtc()]);
+  async #openSession(
+    peer: DeviceAddress,
+    sid: string,
+    initiator: boolean,
+    relayOnly = false,
+  ): Promise<PeerSession> {
+    const fetchIce = () => iceConfigFor(this.client.api);
+    const [{ iceServers, expiresAtMs }, wrtc] = await Promise.all([fetchIce(), this.#loadWrtc()]);
+    // Relay-only without TURN would just time out in ICE; say why instead.
+    if (relayOnly && !hasTurn(iceServers))
+      throw new HypersendError(
+        'unsupported',
+        'relay-only transfers need TURN, and the server has none configured',
+      );
     const signal = sessionSignals(
       {
         sendSignal: (to, kind, id, data) => this.client.signaling.sendSignal(to, kind, id, data),
@@ -167,6 +180,8 @@ class NodeTransferService implements TransferService {
       sid,
       (err) => this.#log.warn({ err }, 'negotiation signal not delivered'),
     );
-    return new PeerSession({ initiator, signal, wrtc, iceServers, log: this.#log });
+    const session = new PeerSession({ initiator, signal, wrtc, iceServers, relayOnly, log: this.#log });
+    keepTurnFresh(session, { fetch: fetchIce, expiresAtMs, log: this.#log });
+    return session;
   }
 }

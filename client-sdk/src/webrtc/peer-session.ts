@@ -238,6 +238,20 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     }
   }
 
+  /**
+   * Replace the STUN/TURN servers (e.g. fresh TURN credentials) for candidates gathered from now
+   * on. Existing allocations keep their old credentials until an ICE restart ({@link restartIce}),
+   * which is what moves a relayed path onto the new ones. The relay-only policy is kept.
+   *
+   * @example
+   * session.setIceServers(fresh.iceServers);
+   * await session.restartIce();
+   */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.state === 'closed') throw PeerError.closed();
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
   /** Close the session; the peer sees its channels close. Idempotent. */
   close(): void {
     this.teardown(undefined);

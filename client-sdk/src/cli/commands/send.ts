@@ -1,10 +1,10 @@
 // send <paths…> --to <user>.
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../exit-codes.ts';
-import { type Parsed, secondsOption } from '../parse.ts';
+import { type Parsed, relayOnlyOption, secondsOption } from '../parse.ts';
 import { followTransfer } from './transfer-output.ts';
 
-/** `hypersend send <paths…> --to <username> [--device ID] [--timeout S]`. */
+/** `hypersend send <paths…> --to <username> [--device ID] [--timeout S] [--relay-only]`. */
 export async function send(cli: CliContext, a: Parsed): Promise<number> {
   const to = a.values.to;
   if (typeof to !== 'string') throw new UsageError('send needs --to <username>', 'send');
@@ -13,6 +13,10 @@ export async function send(cli: CliContext, a: Parsed): Promise<number> {
   const client = await cli.loggedInClient();
   await client.connect();
   const device = typeof a.values.device === 'string' ? a.values.device : undefined;
-  const t = client.send(to, a.args, { answerTimeoutMs, ...(device === undefined ? {} : { device }) });
+  const t = client.send(to, a.args, {
+    answerTimeoutMs,
+    relayOnly: relayOnlyOption(a),
+    ...(device === undefined ? {} : { device }),
+  });
   return followTransfer(cli, t, to);
 }
