@@ -6,7 +6,7 @@
  * building, key seal, accept, WebRTC set-up, handshake) and the peak RSS (VmHWM) of both ends.
  *
  *   node --import tsx bench/src/transfer-throughput.ts [--tiny] [--size=512M|4G] [--rounds=1]
- *        [--latency-rounds=5] [--sparse]
+ *        [--latency-rounds=5] [--sparse] [--ack=2M] [--window=32M]
  *
  * `--size` accepts K/M/G suffixes (binary). The source file is generated in a temp dir (random
  * 1 MiB blocks, or a sparse file with `--sparse`, which is how 4 GB stays quick to make); the
@@ -32,6 +32,9 @@ interface Options {
   latencyRounds: number;
   sparse: boolean;
   tiny: boolean;
+  /** Receiver ACK interval and sender window, passed to the engine (defaults: the engine's). */
+  ackBytes: number | undefined;
+  windowBytes: number | undefined;
 }
 
 function parseSize(v: string): number {
@@ -55,6 +58,8 @@ function options(argv = process.argv.slice(2)): Options {
     rounds: Number(get('rounds') ?? 1),
     latencyRounds: Number(get('latency-rounds') ?? (tiny ? 2 : 5)),
     sparse: argv.includes('--sparse'),
+    ackBytes: get('ack') === undefined ? undefined : parseSize(get('ack') as string),
+    windowBytes: get('window') === undefined ? undefined : parseSize(get('window') as string),
   };
 }
 
@@ -89,14 +94,19 @@ interface EncryptedRun {
 }
 
 /** One encrypted transfer of `file` between two fresh processes. */
-async function encrypted(file: string, work: string, bytes: number): Promise<EncryptedRun> {
+async function encrypted(file: string, work: string, bytes: number, o: Options): Promise<EncryptedRun> {
   const pair = new TransferPair();
   const dir = await mkdtemp(join(work, 'rx-'));
   const peaks = { tx: 0, rx: 0 };
   let poll: ReturnType<typeof setInterval> | undefined;
   try {
-    const tx = pair.spawn({ role: 'sender', path: file, waitStart: true });
-    const rx = pair.spawn({ role: 'receiver', dir });
+    const tx = pair.spawn({
+      role: 'sender',
+      path: file,
+      waitStart: true,
+      ...(o.windowBytes ? { windowBytes: o.windowBytes } : {}),
+    });
+    const rx = pair.spawn({ role: 'receiver', dir, ...(o.ackBytes ? { ackBytes: o.ackBytes } : {}) });
     poll = setInterval(() => {
       void vmHwm(tx.child.pid).then((v) => (peaks.tx = Math.max(peaks.tx, v)));
       void vmHwm(rx.child.pid).then((v) => (peaks.rx = Math.max(peaks.rx, v)));
@@ -151,7 +161,7 @@ async function main(): Promise<void> {
       const r = await runPair(RAW_CHILD, { ...raws, timeoutMs: roundTimeoutMs(o.bytes) });
       console.log(describe(`  round ${i + 1} raw      `, r));
       raw.push(r.mbps);
-      const e = await encrypted(file, work, o.bytes);
+      const e = await encrypted(file, work, o.bytes, o);
       console.log(
         `  round ${i + 1} encrypted: ${e.mbps.toFixed(1)} MB/s  peak RSS sender ${mb(e.senderPeak)} receiver ${mb(e.receiverPeak)}`,
       );
@@ -163,7 +173,7 @@ async function main(): Promise<void> {
     await makeFile(small, 64 * 1024, false);
     const latency: number[] = [];
     for (let i = 0; i < o.latencyRounds; i++)
-      latency.push((await encrypted(small, work, 64 * 1024)).firstByteMs);
+      latency.push((await encrypted(small, work, 64 * 1024, o)).firstByteMs);
     const rawMedian = median(raw);
     const encMedian = median(enc);
     console.log(`raw median:       ${rawMedian.toFixed(1)} MB/s`);
