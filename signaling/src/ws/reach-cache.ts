@@ -12,6 +12,13 @@ export const REACH_TTL_MS = 30_000;
 export const DEVICE_TTL_MS = 5_000;
 /** Each entry lives 70-100 % of its TTL, so a burst of fills does not expire in one burst. */
 export const CACHE_JITTER = 0.3;
+/**
+ * A relationship answer used within this long of its expiry is looked up again in the
+ * background while the cached answer keeps serving, so pairs that keep signalling never wait
+ * for the store on the hot path (a blocking lookup there is a latency spike for that signal and
+ * everything queued behind it).
+ */
+export const REFRESH_AHEAD_MS = 10_000;
 /** Bounds the memory of each map (an entry is ~100 bytes): beyond it the oldest are dropped. */
 export const MAX_CACHE_ENTRIES = 1 << 20;
 
@@ -37,6 +44,8 @@ export class ReachCache {
   private readonly devices = new TtlCache<boolean>(DEVICE_TTL_MS, MAX_CACHE_ENTRIES, CACHE_JITTER);
   /** Bumped by every invalidation; a lookup caches its answer only if it did not move. */
   private generation = 0;
+  /** Pairs being refreshed in the background, so a busy pair triggers one lookup, not one per signal. */
+  private readonly refreshing = new Set<string>();
 
   constructor(
     private readonly relationships: Relationships,
@@ -47,13 +56,33 @@ export class ReachCache {
   /** The cached answer, or a lookup that caches it. Rejects when the lookup fails (uncached). */
   canReach(fromUser: string, toUser: string): boolean | Promise<boolean> {
     const key = pairKey(fromUser, toUser);
-    const cached = this.reach.get(key, this.now());
-    if (cached !== undefined) return cached;
+    const now = this.now();
+    const cached = this.reach.entry(key, now);
+    if (cached !== undefined) {
+      if (cached.until - now < REFRESH_AHEAD_MS && !this.refreshing.has(key))
+        this.refresh(key, fromUser, toUser);
+      return cached.value;
+    }
+    return this.lookup(key, fromUser, toUser);
+  }
+
+  private lookup(key: string, fromUser: string, toUser: string): Promise<boolean> {
     const generation = this.generation;
     return this.relationships.canReach(fromUser, toUser).then((ok) => {
       if (generation === this.generation) this.reach.set(key, ok, this.now());
       return ok;
     });
+  }
+
+  private refresh(key: string, fromUser: string, toUser: string): void {
+    this.refreshing.add(key);
+    this.lookup(key, fromUser, toUser).then(
+      () => this.refreshing.delete(key),
+      () => {
+        // The entry simply expires; the next use looks it up (and logs) on the request path.
+        this.refreshing.delete(key);
+      },
+    );
   }
 
   /** Is this a registered device? Rejects when the lookup fails (uncached). */

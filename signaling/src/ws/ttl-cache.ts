@@ -25,6 +25,12 @@ export class TtlCache<V> {
     return entry.value;
   }
 
+  /** The live entry (value and expiry) or undefined; for callers that refresh ahead of expiry. */
+  entry(key: string, now: number): { readonly value: V; readonly until: number } | undefined {
+    const entry = this.entries.get(key);
+    return entry === undefined || entry.until <= now ? undefined : entry;
+  }
+
   /** Store `value` until `now + ttlMs`; returns `value` for chaining. */
   set(key: string, value: V, now: number): V {
     const until = now + (this.jitter > 0 ? this.ttlMs * (1 - this.jitter * Math.random()) : this.ttlMs);
