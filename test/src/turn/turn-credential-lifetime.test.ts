@@ -5,8 +5,9 @@
 // seen allocations under more usernames (= credentials) than the two it started with.
 //
 // Measured with coturn 4.6.1 and libwebrtc (@roamhq/wrtc): an allocation made with a credential
-// that then expires keeps relaying for at least 7 minutes (its refreshes had not failed yet), so
-// this test proves that renewal is transparent mid-transfer, not that it is needed within 90 s.
+// that then expires keeps relaying (700 s observed; CreatePermission, ChannelBind and Refresh under
+// the expired username all succeed), so this test proves that renewal is transparent mid-transfer,
+// not that a transfer without it would break (see client-sdk/src/transfers/turn-refresh.ts).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
