@@ -4,7 +4,13 @@ import { HypersendError } from '../errors.ts';
 import { TypedEmitter } from '../webrtc/typed-emitter.ts';
 import type { FrameChannel } from './frame-channel.ts';
 import { encodeFrame, type Frame } from './framing.ts';
-import { ProgressMeter, type TransferEvents, type TransferResult } from './transfer-events.ts';
+import {
+  cancelledError,
+  keepsResumeState,
+  ProgressMeter,
+  type TransferEvents,
+  type TransferResult,
+} from './transfer-events.ts';
 
 /** Options common to both ends. */
 export interface EngineOptions {
@@ -75,9 +81,26 @@ export abstract class EngineBase extends TypedEmitter<TransferEvents> {
     this.onAttach(channel, gen);
   }
 
+  /**
+   * Stop now but keep everything a later resume needs (sender record, receiver `.part` and
+   * progress record); the peer is not sent a goodbye frame (the connection layer tells it, e.g. a
+   * resumable `cancel` control). Fails with `cancelled` (`by: 'local'`, `reason: 'interrupted'`).
+   * Unlike a lost connection, no reconnect timer is left running that could later end the
+   * transfer for good.
+   *
+   * @example
+   * process.once('SIGINT', () => transfer.interrupt());
+   */
+  interrupt(): void {
+    void this.fail(cancelledError('local', 'interrupted'), undefined);
+  }
+
   protected abstract onFrame(frame: Uint8Array, gen: number): void;
   protected abstract onAttach(channel: FrameChannel, gen: number): void;
-  /** Release files and records; `ok` says whether the transfer completed. */
+  /**
+   * Release files and records; `ok` says whether the transfer completed. When `err` is resumable
+   * ({@link keepsResumeState}) the resume state must survive.
+   */
   protected abstract cleanup(ok: boolean, err?: HypersendError): Promise<void>;
   /** Streams cannot resume: a lost channel fails them. */
   protected abstract canResume(): boolean;

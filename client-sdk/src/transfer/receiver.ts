@@ -15,7 +15,7 @@ import type { FrameChannel } from './frame-channel.ts';
 import { decodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
 import { type OfferAnswer, type OpenedOffer, openOffer, type StreamDescriptor } from './offer.ts';
 import { StreamSink } from './stream-sink.ts';
-import { bytesBefore, cancelledError, localError, remoteError } from './transfer-events.ts';
+import { bytesBefore, cancelledError, keepsResumeState, localError, remoteError } from './transfer-events.ts';
 
 /** Who this device is, and the sender as this device recorded it. */
 export interface OpenIncomingOptions {
@@ -192,6 +192,18 @@ export class TransferReceiver extends EngineBase {
     void this.fail(cancelledError('local', 'user', message), { type: 'cancel', reason: 'user', message });
   }
 
+  /**
+   * Stop now, keeping `.part` and the progress record. What was received so far is committed
+   * first, so a later resume re-receives as little as possible.
+   */
+  override interrupt(): void {
+    if (!this.active) return;
+    const t = this.#t;
+    const commit =
+      t.kind === 'files' ? t.sink.commitThrough(Math.max(0, t.sink.nextChunk - 1)) : Promise.resolve();
+    void commit.catch(() => undefined).then(() => super.interrupt());
+  }
+
   protected canResume(): boolean {
     return this.#t.kind === 'files';
   }
@@ -214,11 +226,10 @@ export class TransferReceiver extends EngineBase {
     clearTimeout(this.#idleTimer);
     disposeStream(this.#ctx);
     if (ok) return;
-    // Keep `.part` and the record when only the connection was lost: accepting the same offer
-    // again (this process or a restarted one) resumes. Anything else ends the transfer for good.
-    const connectionOnly =
-      err !== undefined && /^peer_|^data_channel_error$/u.test(err.code) && this.#t.kind === 'files';
-    if (!connectionOnly) await this.#t.sink.abort();
+    // Keep `.part` and the record when only the connection was lost or the user interrupted:
+    // accepting the same offer again (this process or a restarted one) resumes. Anything else
+    // (cancel, tamper, integrity or disk failure) ends the transfer for good.
+    if (!(keepsResumeState(err) && this.#t.kind === 'files')) await this.#t.sink.abort();
   }
 
   #push(item: Item): void {

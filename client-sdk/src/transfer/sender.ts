@@ -24,7 +24,14 @@ import {
   sealOffer,
 } from './offer.ts';
 import { deleteSenderRecord, loadSenderRecord, type SenderRecord, saveSenderRecord } from './sender-state.ts';
-import { bytesBefore, cancelledError, localError, remoteError, Wakeup } from './transfer-events.ts';
+import {
+  bytesBefore,
+  cancelledError,
+  keepsResumeState,
+  localError,
+  remoteError,
+  Wakeup,
+} from './transfer-events.ts';
 
 /** What to send: files and folders (resumable), or one stream of unknown length (not resumable). */
 export type SendInput =
@@ -253,13 +260,14 @@ export class TransferSender extends EngineBase {
     this.#wake.notify();
   }
 
-  protected async cleanup(ok: boolean): Promise<void> {
+  protected async cleanup(ok: boolean, err?: HypersendError): Promise<void> {
     this.#wake.notify();
     if (this.#source.kind === 'files') await this.#source.files.close();
     else await this.#source.chunks.return(undefined);
     disposeStream(this.#ctx);
-    // A failed transfer is over too (a new attempt is a new transfer with a new key): the record goes.
-    if (this.#stateDir !== undefined && (ok || this.state === 'failed'))
+    // A failed transfer is over (a new attempt is a new transfer with a new key): the record goes —
+    // except after an interrupt or a lost connection, which a later `restore` resumes.
+    if (this.#stateDir !== undefined && (ok || !keepsResumeState(err)))
       await deleteSenderRecord(this.#stateDir, this.transferId);
   }
 

@@ -73,6 +73,20 @@ export function remoteError(code: string, message: string): HypersendError {
   });
 }
 
+/**
+ * Whether a transfer that ended with `err` keeps its resume state (sender record, receiver `.part`
+ * and progress record): only the connection was lost, or the user interrupted (Ctrl-C) to resume
+ * later. A cancel, a decline, tampering or any integrity/disk failure ends it for good.
+ *
+ * @example
+ * if (!keepsResumeState(err)) await sink.abort();
+ */
+export function keepsResumeState(err: HypersendError | undefined): boolean {
+  if (err === undefined) return false;
+  if (err.code === 'cancelled') return err.details?.by === 'local' && err.details.reason === 'interrupted';
+  return /^peer_|^data_channel_error$/u.test(err.code);
+}
+
 /** Wrap anything thrown into a HypersendError marked as local. */
 export function localError(err: unknown): HypersendError {
   if (HypersendError.is(err)) return err;

@@ -231,8 +231,10 @@ async function runReceiver(
         t.fail(cancelled('remote', 'sender', msg.resumable ? 'interrupted' : msg.reason));
         // Resumable: leave `.part` and the progress record; the process (or the app) moves on.
         // Otherwise the engine's CANCEL frame (or its own reconnect timeout) cleans up.
-        if (msg.resumable) finish();
-        else unroute();
+        if (msg.resumable) {
+          rx.interrupt();
+          finish();
+        } else unroute();
         return;
       case 'accept':
       case 'decline':
@@ -276,6 +278,7 @@ async function runReceiver(
         ),
         3000,
       );
+      rx.interrupt(); // commits what arrived; `.part` and the progress record stay
       finish();
     },
   });

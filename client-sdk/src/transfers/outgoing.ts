@@ -171,8 +171,10 @@ export async function runOutgoing(
         return;
       case 'cancel':
         t.fail(cancelled('remote', 'receiver', msg.resumable ? 'interrupted' : msg.reason));
-        // A resumable stop keeps our record too; otherwise the CANCEL frame (or this) ends the engine.
-        if (!msg.resumable) tx.cancel('cancelled by the receiver');
+        // A resumable stop keeps our record too (interrupt: no reconnect timer left to delete it);
+        // otherwise the CANCEL frame (or this) ends the engine.
+        if (msg.resumable) tx.interrupt();
+        else tx.cancel('cancelled by the receiver');
         finish();
         return;
       case 'offer':
@@ -214,6 +216,7 @@ export async function runOutgoing(
         ctx.sendControl(peer, id, control({ t: 'cancel', reason: 'interrupted', resumable: true })),
         3000,
       );
+      tx.interrupt(); // keeps the record for the next `send` of the same files
       finish();
     },
   });
