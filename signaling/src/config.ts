@@ -33,6 +33,8 @@ export const ENV = {
   HYPERSEND_MAX_CONNECTIONS_PER_IP: 'WebSocket connections per IP (default 200)',
   HYPERSEND_WS_RATE: 'WebSocket messages per second per connection, sustained (default 50)',
   HYPERSEND_WS_BURST: 'WebSocket message burst per connection (default 200)',
+  HYPERSEND_WS_IDLE_TIMEOUT: 'seconds without traffic before a WebSocket peer is pinged, then dropped (8-960, default 60)',
+  HYPERSEND_WS_MAX_BACKPRESSURE: 'bytes queued for one slow WebSocket before it is closed (default 1048576)',
   HYPERSEND_LOGIN_RATE_PER_ACCOUNT: 'failed logins per account per 15 minutes (default 10)',
   HYPERSEND_LOGIN_RATE_PER_IP: 'login attempts per IP per 15 minutes (default 100)',
   HYPERSEND_PASSWORD_HASH: 'argon2id cost: interactive (default) or moderate',
@@ -107,6 +109,8 @@ const EnvSchema = z.object({
   HYPERSEND_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   HYPERSEND_WS_RATE: int(1, 100_000).default(50),
   HYPERSEND_WS_BURST: int(1, 1_000_000).default(200),
+  HYPERSEND_WS_IDLE_TIMEOUT: int(8, 960).default(60),
+  HYPERSEND_WS_MAX_BACKPRESSURE: int(64 * 1024, 64 * 1024 * 1024).default(1024 * 1024),
   HYPERSEND_LOGIN_RATE_PER_ACCOUNT: int(1, 10_000).default(10),
   HYPERSEND_LOGIN_RATE_PER_IP: int(1, 1_000_000).default(100),
   HYPERSEND_PASSWORD_HASH: z.enum(['interactive', 'moderate']).default('interactive'),
@@ -148,6 +152,8 @@ export type SignalingConfig = {
     connectionsPerIp: number;
     wsRatePerSecond: number;
     wsBurst: number;
+    wsIdleTimeoutSeconds: number;
+    wsMaxBackpressureBytes: number;
     loginFailuresPerAccount: number;
     loginAttemptsPerIp: number;
   };
@@ -244,6 +250,8 @@ export function loadConfig(env: Record<string, string | undefined>): SignalingCo
       connectionsPerIp: e.HYPERSEND_MAX_CONNECTIONS_PER_IP,
       wsRatePerSecond: e.HYPERSEND_WS_RATE,
       wsBurst: e.HYPERSEND_WS_BURST,
+      wsIdleTimeoutSeconds: e.HYPERSEND_WS_IDLE_TIMEOUT,
+      wsMaxBackpressureBytes: e.HYPERSEND_WS_MAX_BACKPRESSURE,
       loginFailuresPerAccount: e.HYPERSEND_LOGIN_RATE_PER_ACCOUNT,
       loginAttemptsPerIp: e.HYPERSEND_LOGIN_RATE_PER_IP,
     },

@@ -148,7 +148,11 @@ export async function createSignalingServer(options: {
       // The issuer validates its settings here, so a bad TURN secret stops start-up.
       ...(config.turn ? turnRoutes({ turn: createTurnCredentialIssuer({ ...config.turn, clock }) }) : []),
     ]);
-    const gateway = registerWebSocket(app, ctx, { relationshipChanges });
+    const gateway = registerWebSocket(app, ctx, {
+      relationshipChanges,
+      idleTimeoutSeconds: config.limits.wsIdleTimeoutSeconds,
+      maxBackpressureBytes: config.limits.wsMaxBackpressureBytes,
+    });
     registerNotFound(app, ctx);
 
     const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
