@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Relationships } from '../context.ts';
 import type { Store } from '../store/store.ts';
-import { REACH_TTL_MS, REFRESH_AHEAD_MS, ReachCache } from './reach-cache.ts';
+import { CACHE_JITTER, REACH_TTL_MS, REFRESH_AHEAD_MS, ReachCache } from './reach-cache.ts';
 
 /** Relationships whose answers the test sets and whose lookups it counts and releases. */
 function fakeRelationships() {
@@ -41,8 +41,10 @@ describe('ReachCache', () => {
     expect(await first).toBe(true);
     expect(cache.canReach('a', 'b')).toBe(true);
     expect(f.lookups()).toBe(1);
-    // Near expiry (whatever the jitter): still answered synchronously, one background lookup.
-    now = REACH_TTL_MS - REFRESH_AHEAD_MS / 2;
+    // Near expiry whatever the jitter (before the shortest lifetime, inside the refresh window of
+    // the longest): still answered synchronously, one background lookup.
+    now = REACH_TTL_MS * (1 - CACHE_JITTER) - 500;
+    expect(now).toBeGreaterThan(REACH_TTL_MS - REFRESH_AHEAD_MS);
     f.answers.set('a>b', false);
     expect(cache.canReach('a', 'b')).toBe(true);
     expect(cache.canReach('a', 'b')).toBe(true);
