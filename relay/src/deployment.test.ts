@@ -51,8 +51,8 @@ describe('relay deployments', () => {
         expect(
           await client
             .db(db)
-            .collection('relayUsage')
-            .findOne({ _id: alice.userId } as never),
+            .collection<{ _id: string; bytes: number }>('relayUsage')
+            .findOne({ _id: alice.userId }),
         ).toMatchObject({
           bytes: 0,
         });
