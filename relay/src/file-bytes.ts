@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
-import { ERRORS } from '@tus/utils';
+import { ERRORS, type Upload } from '@tus/utils';
 import type { ByteStore } from './byte-store.ts';
 
 /**
@@ -18,6 +18,20 @@ import type { ByteStore } from './byte-store.ts';
  * process crash is exactly what the kernel accepted from us, never more than was sent.
  */
 export class DurableFileStore extends FileStore {
+  /** Create the empty file, then fsync it and the directory so the new name survives a power loss. */
+  override async create(file: Upload): Promise<Upload> {
+    const created = await super.create(file);
+    for (const path of [join(this.directory, file.id), this.directory]) {
+      const handle = await open(path, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    return created;
+  }
+
   override async write(
     readable: http.IncomingMessage | Readable,
     fileId: string,
