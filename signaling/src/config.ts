@@ -33,7 +33,8 @@ export const ENV = {
   HYPERSEND_MAX_CONNECTIONS_PER_IP: 'WebSocket connections per IP (default 200)',
   HYPERSEND_WS_RATE: 'WebSocket messages per second per connection, sustained (default 50)',
   HYPERSEND_WS_BURST: 'WebSocket message burst per connection (default 200)',
-  HYPERSEND_WS_IDLE_TIMEOUT: 'seconds without traffic before a WebSocket peer is pinged, then dropped (8-960, default 60)',
+  HYPERSEND_WS_IDLE_TIMEOUT:
+    'seconds without traffic before a WebSocket peer is pinged, then dropped (8-960, default 60)',
   HYPERSEND_WS_MAX_BACKPRESSURE: 'bytes queued for one slow WebSocket before it is closed (default 1048576)',
   HYPERSEND_LOGIN_RATE_PER_ACCOUNT: 'failed logins per account per 15 minutes (default 10)',
   HYPERSEND_LOGIN_RATE_PER_IP: 'login attempts per IP per 15 minutes (default 100)',
