@@ -35,7 +35,7 @@ Hypersend is running (development mode, embedded stores):
   relay      http://127.0.0.1:$relay_port   (tus uploads /v1/uploads, downloads /v1/objects)
 
 Next: in another terminal, create two accounts and send a file with the CLI:
-  node client-sdk/bin/hypersend.js register alice --profile alice   # asks for a password
+  node client-sdk/bin/hypersend.js register alice --profile alice   # password: HYPERSEND_PASSWORD or stdin
   node client-sdk/bin/hypersend.js --help
 or run the SDK example: see examples/send-file/README.md.  Ctrl-C stops both servers.
 MSG
