@@ -7,10 +7,10 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type FrontPort, frontPort } from '../helpers/front-port.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { randomUsername } from '../helpers/users.ts';
 import { befriendViaCli, killAll, Peer } from './cli-harness.ts';
-import { type FrontPort, frontPort } from './front-port.ts';
 
 const SIZE = 100_000_000;
 

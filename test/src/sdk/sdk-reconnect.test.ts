@@ -1,60 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type FrontPort, frontPort } from '../helpers/front-port.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { type SdkUser, sdkUser } from './sdk-fixtures.ts';
 
-/**
- * A fixed front port for the client. Restarting uWS on the very port it just closed fails while
- * the server-closed connections sit in TIME_WAIT (uWS binds without SO_REUSEADDR), so the "same
- * port" is this forwarder's (Node sets SO_REUSEADDR); behind it each server life gets port 0.
- * With no backend it refuses connections, exactly like a server that is down.
- */
-async function frontPort(): Promise<{
-  url: string;
-  target(port: number | undefined): void;
-  close(): Promise<void>;
-}> {
-  let backend: number | undefined;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    if (backend === undefined) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(backend, '127.0.0.1');
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    target(p) {
-      // A process that dies takes its kept-alive connections with it: cut them, or fetch's pooled
-      // connection would keep talking to the closed server.
-      backend = p;
-      for (const s of sockets) s.destroy();
-    },
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('SDK reconnect', () => {
   const servers: TestServer[] = [];
-  let front: Awaited<ReturnType<typeof frontPort>> | undefined;
+  let front: FrontPort | undefined;
   let user: SdkUser | undefined;
   let dataDir = '';
 

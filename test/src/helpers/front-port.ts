@@ -1,6 +1,7 @@
-// A fixed front address for a signaling server that is restarted under it (same idea as
-// test/src/sdk/sdk-reconnect.test.ts): uWS cannot rebind the port it just closed while its
-// connections sit in TIME_WAIT, so clients talk to this forwarder and each server life gets port 0.
+// A fixed front address for a signaling server that is restarted under it: uWS cannot rebind the
+// port it just closed while its connections sit in TIME_WAIT (it binds without SO_REUSEADDR), so
+// clients talk to this forwarder and each server life gets port 0. With no backend it refuses
+// connections, exactly like a server that is down.
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 
 /** The forwarder: `url` never changes; `target(port)` switches (and cuts) the backend. */
