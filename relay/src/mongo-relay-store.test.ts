@@ -1,25 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMongoTestDb } from '../../test/src/fixtures/mongo-test-db.ts';
 import { createMongoRelayStore } from './mongo-relay-store.ts';
 import { describeRelayStoreContract } from './relay-store.contract.ts';
 
-// The URI comes from test/src/fixtures/mongo-global-setup.ts, which fails the whole run when no
-// server is available: this suite must fail, never skip.
-const uri = inject('mongodbUri');
-const db = `hypersend_relay_test_${randomBytes(6).toString('hex')}`;
-
-function requireUri(): string {
-  if (!uri) throw new Error('No MongoDB for the relay store tests: run vitest with the repository config.');
-  return uri;
-}
-
-afterAll(async () => {
-  if (!uri) return;
-  const client = new MongoClient(uri);
-  await client.db(db).dropDatabase();
-  await client.close();
-});
+const mongo = useMongoTestDb('hypersend_relay_test');
+const { db } = mongo;
+const requireUri = () => mongo.uri();
 
 describeRelayStoreContract('mongodb', () => createMongoRelayStore({ uri: requireUri(), db }));
 

@@ -1,29 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMongoTestDb } from '../../../test/src/fixtures/mongo-test-db.ts';
 import { createMongoStore } from './mongo-store.ts';
 import { describeStoreContract } from './store.contract.ts';
 
-// The URI comes from test/src/fixtures/mongo-global-setup.ts, which fails the whole run when
-// no server is available: this suite must fail, never skip.
-const uri = inject('mongodbUri');
-const db = `hypersend_test_${randomBytes(6).toString('hex')}`;
-
-function requireUri(): string {
-  if (!uri)
-    throw new Error(
-      'No MongoDB for the store tests: run vitest with the repository config (its globalSetup starts ' +
-        'FerretDB), set MONGODB_URI, or run `bash scripts/setup.d/10-ferretdb.sh`.',
-    );
-  return uri;
-}
-
-afterAll(async () => {
-  if (!uri) return;
-  const client = new MongoClient(uri);
-  await client.db(db).dropDatabase();
-  await client.close();
-});
+const mongo = useMongoTestDb('hypersend_test');
+const { db } = mongo;
+const requireUri = () => mongo.uri();
 
 describeStoreContract('mongodb', () => createMongoStore({ uri: requireUri(), db }));
 
