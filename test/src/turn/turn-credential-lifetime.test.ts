@@ -13,37 +13,31 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CoturnInstance, startCoturn } from '../../../turn/src/index.ts';
-import { befriendViaCli, killAll, Peer, ROOT } from '../cli/cli-harness.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { randomUsername } from '../helpers/users.ts';
+import type { CoturnInstance } from '../../../turn/src/index.ts';
+import { killAll, type Peer, ROOT } from '../cli/cli-harness.ts';
+import { startTurnLab, type TurnLab } from './turn-lab.ts';
 
 const SECRET = 'Lf3yQ8wE2rT7yU1iO4pA6sD9fG5hJ0kL-lifetime';
 const SECONDS = 90;
 const RATE = 150_000;
 
+let lab: TurnLab;
 let coturn: CoturnInstance;
-let server: TestServer;
 let a: Peer;
 let b: Peer;
 
 beforeAll(async () => {
-  // verbose: coturn logs each new allocation with its username, which is how renewal shows.
-  coturn = await startCoturn({ secrets: [SECRET], transformConfig: (c) => `${c}\nverbose\n` });
-  server = await startTestServer({
-    HYPERSEND_TURN_SECRETS: SECRET,
-    HYPERSEND_TURN_URIS: `${coturn.url}?transport=udp`,
-    HYPERSEND_TURN_TTL: '60',
+  lab = await startTurnLab({
+    secret: SECRET,
+    ttlSeconds: 60,
+    // verbose: coturn logs each new allocation with its username, which is how renewal shows.
+    coturn: { transformConfig: (c) => `${c}\nverbose\n` },
   });
-  a = await Peer.create(server.url, randomUsername('alice'));
-  b = await Peer.create(server.url, randomUsername('bob'));
-  await befriendViaCli(a, b);
+  ({ coturn, a, b } = lab);
 }, 120_000);
 afterEach(() => killAll());
 afterAll(async () => {
-  killAll();
-  await Promise.all([a?.cleanup(), b?.cleanup()]);
-  await Promise.all([server?.close(), coturn?.stop()]);
+  await lab?.close();
 });
 
 describe('transfer longer than the TURN credential lifetime', () => {

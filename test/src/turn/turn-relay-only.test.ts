@@ -5,15 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CoturnInstance, startCoturn } from '../../../turn/src/index.ts';
-import { befriendViaCli, killAll, Peer } from '../cli/cli-harness.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { randomUsername } from '../helpers/users.ts';
+import { killAll, type Peer } from '../cli/cli-harness.ts';
+import { startTurnLab, type TurnLab } from './turn-lab.ts';
 
 const SECRET = 'Rl7yQ4wE9rT2yU5iO8pA1sD3fG6hJ0kL-relay-only';
 
-let coturn: CoturnInstance;
-let server: TestServer;
+let lab: TurnLab;
 let a: Peer;
 let b: Peer;
 
@@ -28,22 +25,12 @@ const events = (stdout: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 beforeAll(async () => {
-  // Test profile: coturn may relay to 127.0.0.1, where both peers live.
-  coturn = await startCoturn({ secrets: [SECRET] });
-  server = await startTestServer({
-    HYPERSEND_TURN_SECRETS: SECRET,
-    HYPERSEND_TURN_URIS: `${coturn.url}?transport=udp`,
-    HYPERSEND_TURN_TTL: '600',
-  });
-  a = await Peer.create(server.url, randomUsername('alice'));
-  b = await Peer.create(server.url, randomUsername('bob'));
-  await befriendViaCli(a, b);
+  lab = await startTurnLab({ secret: SECRET, ttlSeconds: 600 });
+  ({ a, b } = lab);
 }, 120_000);
 afterEach(() => killAll());
 afterAll(async () => {
-  killAll();
-  await Promise.all([a?.cleanup(), b?.cleanup()]);
-  await Promise.all([server?.close(), coturn?.stop()]);
+  await lab?.close();
 });
 
 describe('relay-only transfer through coturn', () => {
