@@ -52,12 +52,14 @@ Without a user: this device's fingerprint. With a user: the safety number to com
 out of band (both sides see the same digits). --accept trusts a changed key of <username>'s
 devices after you compared the new safety number.`,
   send: `Usage: hypersend send <paths...> --to <username> [--device ID] [--timeout SECONDS] [--relay-only]
+       [--limit-rate RATE]
 
 Send files and folders, end-to-end encrypted, peer to peer. Waits for the recipient to accept
 (default 120 s). Progress: a bar on a terminal, lines otherwise, JSON with --json.
 Ctrl-C stops and tells the recipient; the same command later resumes where it stopped.
 --relay-only (or HYPERSEND_RELAY_ONLY=1) sends through the server's TURN relay only, so the
-recipient never learns your IP address.`,
+recipient never learns your IP address.
+--limit-rate RATE caps the average send rate in bytes per second: 500K, 10M, 1.5G (binary units).`,
   receive: `Usage: hypersend receive [--dir DIR] [--yes | --decline] [--overwrite] [--timeout SECONDS]
        [--relay-only]
 

@@ -25,6 +25,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     device: { type: 'string' },
     timeout: { type: 'string' },
     'relay-only': { type: 'boolean' },
+    'limit-rate': { type: 'string' },
   },
   receive: {
     dir: { type: 'string' },
@@ -85,6 +86,30 @@ export function secondsOption(v: string | boolean | undefined, name: string, fal
   if (typeof v !== 'string' || !Number.isFinite(n) || n <= 0)
     throw new UsageError(`--${name} expects seconds`);
   return n * 1000;
+}
+
+const RATE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/**
+ * A `--limit-rate RATE` value in bytes per second, or undefined when absent. RATE is a number with
+ * an optional binary suffix, as curl and rsync read it: `500K`, `10M`, `1.5G`.
+ *
+ * @example
+ * rateOption('10M'); // 10485760
+ * @throws UsageError on anything else, or below 16K.
+ */
+export function rateOption(v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)([kmg]?)(?:i?b)?$/iu.exec(v.trim()) : null;
+  const bytes = m
+    ? Math.floor(Number(m[1]) * (RATE_UNITS[(m[2] ?? '').toLowerCase()] ?? Number.NaN))
+    : Number.NaN;
+  if (!Number.isFinite(bytes) || bytes < 16 * 1024)
+    throw new UsageError(
+      '--limit-rate expects bytes per second of at least 16K, e.g. 500K, 10M or 1.5G',
+      'send',
+    );
+  return bytes;
 }
 
 /** `--relay-only`, or `HYPERSEND_RELAY_ONLY=1` (so a privacy-minded user sets it once). */

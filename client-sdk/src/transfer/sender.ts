@@ -23,6 +23,7 @@ import {
   type SenderIdentity,
   sealOffer,
 } from './offer.ts';
+import { Pacer } from './pacer.ts';
 import { deleteSenderRecord, loadSenderRecord, type SenderRecord, saveSenderRecord } from './sender-state.ts';
 import {
   bytesBefore,
@@ -49,6 +50,11 @@ export interface SenderTuning extends EngineOptions {
   windowBytes?: number;
   /** Chunks read ahead of the one being sealed and sent. Default 4. */
   readAhead?: number;
+  /**
+   * Long-run send rate limit in plaintext bytes per second (at least 16 KiB/s), with a short
+   * burst allowance. Default: unlimited.
+   */
+  maxBytesPerSecond?: number;
 }
 
 /** Options of {@link TransferSender.create}. */
@@ -104,6 +110,7 @@ export class TransferSender extends EngineBase {
   readonly #windowChunks: number;
   readonly #readAhead: number;
   readonly #stateDir: string | undefined;
+  readonly #pacer: Pacer | undefined;
   readonly #wake = new Wakeup();
   #acked = 0;
   #highestSent = -1;
@@ -131,6 +138,7 @@ export class TransferSender extends EngineBase {
     this.#windowChunks = Math.max(2, Math.floor((o.windowBytes ?? DEFAULT_WINDOW) / chunkSize));
     this.#readAhead = Math.max(1, o.readAhead ?? 4);
     this.#stateDir = o.stateDir;
+    this.#pacer = o.maxBytesPerSecond === undefined ? undefined : new Pacer(o.maxBytesPerSecond);
   }
 
   /**
@@ -431,6 +439,7 @@ export class TransferSender extends EngineBase {
       if (!(await this.#waitWindow(i, gen))) return;
       const r = reads.shift() as { buf: Uint8Array; p: Promise<Uint8Array> };
       const plain = await r.p;
+      if (this.#pacer) await this.#pacer.take(plain.length);
       if (!this.#live(gen)) return;
       const frame = sealChunkFrame(this.#ctx, i, i === count - 1, plain);
       pool.push(r.buf);
@@ -453,6 +462,7 @@ export class TransferSender extends EngineBase {
       const next = await src.chunks.next();
       if (next.done) break;
       const c = next.value;
+      if (this.#pacer) await this.#pacer.take(c.bytes.length);
       src.produced = c.index + 1;
       if (c.final) src.ended = true;
       if (!this.#live(gen)) throw new HypersendError('peer_closed', 'channel lost mid-stream');

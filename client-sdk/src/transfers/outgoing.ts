@@ -6,6 +6,7 @@ import type { ContactDevice } from '../contacts/key-directory.ts';
 import { fromBase64Url } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 import type { ByteStream } from '../files/stream-source.ts';
+import { assertSendRate } from '../transfer/pacer.ts';
 import { peerSessionChannel } from '../transfer/peer-channel.ts';
 import { type SendInput as EngineInput, TransferSender } from '../transfer/sender.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
@@ -33,6 +34,11 @@ export interface SendOptions {
    * Fails with `unsupported` when the server has no TURN. Default false (direct first, TURN if needed).
    */
   relayOnly?: boolean;
+  /**
+   * Limit the long-run send rate to this many bytes per second (at least 16 KiB/s), e.g. to leave
+   * room on a shared uplink. Default: unlimited.
+   */
+  maxBytesPerSecond?: number;
 }
 
 const REOFFER_EVERY_MS = 1000;
@@ -50,6 +56,7 @@ export async function runOutgoing(
   const device = client.device;
   if (me === undefined || device === undefined)
     throw new HypersendError('not_connected', 'call connect() first');
+  if (o.maxBytesPerSecond !== undefined) assertSendRate(o.maxBytesPerSecond);
   const target = await pickDevice(ctx, to, o.device);
   // A changed key blocks here, before any key is sealed to it.
   client.keys.assertSendable(target.userId, target.deviceId);
@@ -69,7 +76,11 @@ export async function runOutgoing(
           ...(s.mtimeMs === undefined ? {} : { mtimeMs: s.mtimeMs }),
         };
       })();
-  const tuning = { backend, reconnectTimeoutMs: ctx.reconnectTimeoutMs };
+  const tuning = {
+    backend,
+    reconnectTimeoutMs: ctx.reconnectTimeoutMs,
+    ...(o.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: o.maxBytesPerSecond }),
+  };
   const stateDir = paths ? ctx.stateDir : undefined;
   const key = paths ? inputKey(paths) : [];
   let sender: TransferSender | undefined;

@@ -1,6 +1,8 @@
 // The signaling server restarts (same data dir and signing key, behind a fixed front address) in
-// the middle of a 100 MB CLI transfer: the transfer keeps flowing over the data channel that is
-// already up and completes byte-identical, and both CLIs' signaling clients reconnect meanwhile.
+// the middle of a CLI transfer: the transfer keeps flowing over the data channel that is already up
+// and completes byte-identical, and both CLIs' signaling clients reconnect meanwhile. The sender
+// runs with --limit-rate so the transfer outlasts the reconnect on any machine (on a fast one an
+// unthrottled 100 MB finished before the CLIs came back, and there was nothing left to observe).
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -12,7 +14,10 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { randomUsername } from '../helpers/users.ts';
 import { befriendViaCli, killAll, Peer } from './cli-harness.ts';
 
-const SIZE = 100_000_000;
+const SIZE = 40 * 1024 * 1024;
+/** 2 MiB/s: the transfer takes about 20 s, the restart and reconnect well under 10 s. */
+const RATE = '2M';
+const RATE_BYTES = 2 * 1024 * 1024;
 
 function sha256(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -74,7 +79,12 @@ describe('signaling restart during a CLI transfer', () => {
 
     const rx = b.spawn(['receive', '--yes', '--dir', dir], { timeoutMs: 170_000 });
     await rx.waitFor(/waiting for an offer/u);
-    const tx = a.spawn(['send', file, '--to', b.username], { timeoutMs: 170_000 });
+    const sendStart = Date.now();
+    const tx = a.spawn(['send', file, '--to', b.username, '--limit-rate', RATE], { timeoutMs: 170_000 });
+    let txExited = false;
+    void tx.done.then(() => {
+      txExited = true;
+    });
     await rx.waitFor(/progress [1-9]\d?%/u, 60_000);
 
     // Down: every signaling connection is cut at once (as when the process dies), then the old
@@ -93,14 +103,19 @@ describe('signaling restart during a CLI transfer', () => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       reconnected = await wsConnections(second);
-      if (reconnected >= 2) {
+      if (reconnected >= 2 || txExited) {
         console.info(`signaling down ${downMs} ms; both CLIs back ${Date.now() - down} ms after the cut`);
         break;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    const reconnectedWhileSending = !txExited;
     const [t, r] = await Promise.all([tx.done, rx.done]);
+    const sendMs = Date.now() - sendStart;
     expect(reconnected, 'both signaling clients reconnect to the new server').toBe(2);
+    expect(reconnectedWhileSending, 'they came back while the transfer was still running').toBe(true);
+    // --limit-rate held the average (the burst allowance is a tenth of a second's worth).
+    expect(sendMs).toBeGreaterThan((SIZE / RATE_BYTES) * 1000 * 0.9);
     expect(t.code, t.stderr).toBe(0);
     expect(r.code, r.stderr).toBe(0);
     // Kept flowing: progress went on after the restart, on the one connection it started with.
