@@ -4,6 +4,7 @@ export { serverError, statusOf } from './api/http-error.ts';
 export type { BearerAuth, FetchFn } from './api/http-transport.ts';
 export { type Clock, type Logger, silentLogger, systemClock } from './api/runtime.ts';
 export { Session, type SessionEvents, type SessionOptions, type TokenProvider } from './auth/session.ts';
+export * from './chat/index.ts';
 export {
   type ContactDevice,
   type DeviceKeys,

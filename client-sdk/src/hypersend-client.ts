@@ -1,8 +1,9 @@
 import type { ContactInfo, DeviceAddress, DeviceInfo, RegisterResponse, UserInfo } from '@hypersend/protocol';
 import { HttpApi } from './api/http-api.ts';
-import type { FetchFn } from './api/http-transport.ts';
+import { type FetchFn, HttpTransport } from './api/http-transport.ts';
 import { type Clock, childLogger, type Logger } from './api/runtime.ts';
 import { Session, type SessionEvents, type SessionOptions, type TokenProvider } from './auth/session.ts';
+import { ChatApi } from './chat/chat-api.ts';
 import { type ContactDevice, KeyDirectory, type KeyDirectoryEvents } from './contacts/key-directory.ts';
 import type { KeyStore } from './contacts/key-store.ts';
 import { publicIdentity } from './crypto/keys.ts';
@@ -75,6 +76,8 @@ export class HypersendClient extends Emitter<ClientEvents> {
   readonly session: Session;
   /** Pinned contact keys (trust on first use). */
   readonly keyDirectory: KeyDirectory;
+  /** End-to-end encrypted conversations: `create`, `send`, `history`, `markRead`, events. */
+  readonly chat: ChatApi;
   private readonly anonymous: HttpApi;
   private readonly log: Logger;
   private signalingClient: SignalingClient | undefined;
@@ -112,6 +115,16 @@ export class HypersendClient extends Emitter<ClientEvents> {
     this.keyDirectory.on('device-added', (e) => this.emit('device-added', e));
     this.keyDirectory.on('key-changed', (e) => this.emit('key-changed', e));
     this.transfers = options.transfers?.(this, (offer) => this.emit('offer', offer));
+    this.chat = new ChatApi({
+      http: new HttpTransport(httpOptions).withAuth(this.session),
+      signaling: () => this.signalingClient,
+      self: () =>
+        this.identity && this.user
+          ? { userId: this.user.userId, username: this.user.username, identity: this.identity }
+          : undefined,
+      devicesOf: (username) => this.keyDirectory.getDevices(username),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   /**
@@ -256,6 +269,7 @@ export class HypersendClient extends Emitter<ClientEvents> {
   close(): void {
     this.disconnect();
     this.transfers?.close();
+    this.chat.close();
     this.session.close();
   }
 
@@ -333,6 +347,7 @@ export class HypersendClient extends Emitter<ClientEvents> {
     });
     const fire = this.emit.bind(this) as (event: string, payload?: unknown) => void;
     for (const name of SIGNALING_EVENTS) sig.on(name, (payload: unknown) => fire(name, payload));
+    this.chat.attach(sig);
     return sig;
   }
 

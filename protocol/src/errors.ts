@@ -11,6 +11,8 @@ export const ErrorCode = {
   conflict: 'conflict',
   rateLimited: 'rate_limited',
   payloadTooLarge: 'payload_too_large',
+  /** A counted limit was reached (members per group, conversations per user, envelopes per message). */
+  limitExceeded: 'limit_exceeded',
   /** Signal target is a contact but none of the addressed device's connections is online. */
   peerOffline: 'peer_offline',
   /** Signal target does not exist or may not be reached; deliberately indistinguishable. */

@@ -2,6 +2,7 @@
  * `@hypersend/protocol`: the one source of truth for Hypersend's wire messages.
  * Schemas validate at runtime; TypeScript types are inferred from them.
  */
+export * from './chat.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './ids.ts';

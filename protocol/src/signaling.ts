@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChatClientMessages, ChatServerMessages } from './chat.ts';
 import { Id } from './ids.ts';
 import { parseSignalFast } from './signaling-fast.ts';
 
@@ -64,7 +65,12 @@ export const PresenceQuery = z
   .object({ type: z.literal('presence.query'), id: RequestId.optional(), users: z.array(Id).min(1).max(256) })
   .strict();
 
-export const ClientMessage = z.discriminatedUnion('type', [SignalRequest, PingRequest, PresenceQuery]);
+export const ClientMessage = z.discriminatedUnion('type', [
+  SignalRequest,
+  PingRequest,
+  PresenceQuery,
+  ...ChatClientMessages,
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type SignalRequest = z.infer<typeof SignalRequest>;
 
@@ -117,6 +123,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   PresenceSnapshot,
   ErrorMessage,
   ReconnectMessage,
+  ...ChatServerMessages,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

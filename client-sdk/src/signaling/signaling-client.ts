@@ -1,4 +1,6 @@
 import {
+  type ChatClientMessage,
+  type ChatServerMessage,
   ClientMessage,
   CloseCode,
   type DeviceAddress,
@@ -41,6 +43,8 @@ export type SignalingEvents = {
   presence: { user: string; device: string; state: 'online' | 'offline' };
   /** A server `error` frame that answers no request, or a refused connection attempt. */
   error: { error: HypersendError };
+  /** A chat frame that answers no request (messages, receipts, typing); `client.chat` handles them. */
+  chat: ChatServerMessage;
 };
 
 /** Connection state of a {@link SignalingClient}. */
@@ -203,6 +207,18 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     const start = this.clock.now();
     await this.request<void>({ type: 'ping' }, 'ping');
     return this.clock.now() - start;
+  }
+
+  /**
+   * Send a chat frame and wait for its answer: `chat.sent` for `chat.send`, `chat.synced` for
+   * `chat.sync`, an `ack` (resolves undefined) for the others. Prefer `client.chat`.
+   *
+   * @example
+   * await signaling.chatRequest({ type: 'chat.typing', conversation: id });
+   * @throws HypersendError with the server's code (`not_found`, `rate_limited`, ...), `not_connected`, `timeout`.
+   */
+  chatRequest<T = void>(frame: ChatClientMessage): Promise<T> {
+    return this.request<T>(frame, frame.type);
   }
 
   private request<T>(frame: ClientMessage, what: string): Promise<T> {
@@ -396,6 +412,16 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       }
       case 'reconnect':
         this.reconnectAfterMs = msg.afterMs;
+        return;
+      case 'chat.sent':
+      case 'chat.synced':
+        if (msg.ref === undefined || !this.pending.resolve(msg.ref, msg)) this.emit('chat', msg);
+        return;
+      case 'chat.message':
+      case 'chat.receipt':
+      case 'chat.typing':
+      case 'chat.deleted':
+        this.emit('chat', msg);
         return;
       default:
         assertNever(msg);

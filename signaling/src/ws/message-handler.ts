@@ -5,6 +5,7 @@ import {
   ErrorCode,
   MAX_WS_PAYLOAD_BYTES,
 } from '@hypersend/protocol';
+import type { ChatFrameHandler } from '../chat/chat-frame-handler.ts';
 import type { ServerContext } from '../context.ts';
 import { assertNever } from './assert-never.ts';
 import { type Connection, MAX_BACKLOG } from './connection.ts';
@@ -24,6 +25,8 @@ export interface MessageDeps {
   router: SignalRouter;
   presence: Presence;
   counters: WsCounters;
+  /** `chat.*` frames; without it they are answered `not_found` (chat disabled). */
+  chat?: ChatFrameHandler;
   /** Close a connection with a WebSocket close code, counting `reason`. */
   close(conn: Connection, code: number, message: string, reason: string): void;
 }
@@ -51,6 +54,14 @@ export function createMessageHandler(deps: MessageDeps) {
         return undefined;
       case 'presence.query':
         return presence.query(conn, msg.users, msg.id);
+      case 'chat.send':
+      case 'chat.receipt':
+      case 'chat.typing':
+      case 'chat.sync':
+      case 'chat.delete':
+        if (deps.chat !== undefined) return deps.chat.handle(conn, msg);
+        sender.error(conn, ErrorCode.notFound, 'chat is not enabled on this server', msg.id);
+        return undefined;
       default:
         return assertNever(msg);
     }
