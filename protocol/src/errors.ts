@@ -8,6 +8,8 @@ export const ErrorCode = {
   unauthorized: 'unauthorized',
   forbidden: 'forbidden',
   notFound: 'not_found',
+  /** The path exists but not under this HTTP method; the answer's `Allow` header lists those that do. */
+  methodNotAllowed: 'method_not_allowed',
   conflict: 'conflict',
   rateLimited: 'rate_limited',
   payloadTooLarge: 'payload_too_large',

@@ -55,6 +55,10 @@ export class HttpError extends Error {
     return new HttpError(404, ErrorCode.notFound, message);
   }
 
+  static methodNotAllowed(allow: readonly string[]): HttpError {
+    return new HttpError(405, ErrorCode.methodNotAllowed, `method not allowed; use ${allow.join(', ')}`);
+  }
+
   static conflict(message: string): HttpError {
     return new HttpError(409, ErrorCode.conflict, message);
   }

@@ -76,6 +76,19 @@ describe('request validation', () => {
     expect((await res.json()).error.code).toBe('not_found');
   });
 
+  it('answers a known path under the wrong method with a JSON 405 and Allow', async () => {
+    const res = await fetch(`${server.url}/v1/auth/login`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect((await res.json()).error.code).toBe('method_not_allowed');
+    // Parameterised paths too: /v1/devices/:id is DELETE only.
+    const put = await fetch(`${server.url}/v1/devices/phone`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('DELETE');
+    // A path no route has stays a 404, even when a prefix of it exists.
+    expect((await fetch(`${server.url}/v1/auth/login/x`)).status).toBe(404);
+  });
+
   it('sends CORS headers only to allowed origins', async () => {
     const ok = await fetch(`${server.url}/v1/me`, {
       headers: { origin: 'https://app.example', authorization: `Bearer ${user.accessToken}` },

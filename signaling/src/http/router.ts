@@ -104,6 +104,7 @@ interface Exchange {
  * registerRoutes(app, ctx, [...authRoutes(deps), ...deviceRoutes(deps)]);
  */
 export function registerRoutes(app: TemplatedApp, ctx: ServerContext, routes: readonly Route[]): void {
+  rememberRoutes(app, routes);
   const log = ctx.log.child({ component: 'http' });
   const allowed = new Set(ctx.config.allowedOrigins);
 
@@ -201,15 +202,47 @@ export function registerRoutes(app: TemplatedApp, ctx: ServerContext, routes: re
   });
 }
 
-/** The catch-all JSON 404. Registered last so the WebSocket route and real routes win. */
+/** Every route registered on an app, so the catch-all can tell a wrong method from a wrong path. */
+const registered = new WeakMap<TemplatedApp, Array<{ method: string; path: RegExp }>>();
+
+const METHOD_NAMES: Record<Route['method'], string> = { get: 'GET', post: 'POST', del: 'DELETE' };
+
+function rememberRoutes(app: TemplatedApp, routes: readonly Route[]): void {
+  const list = registered.get(app) ?? [];
+  for (const r of routes) {
+    const source = r.pattern
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')))
+      .join('/');
+    list.push({ method: METHOD_NAMES[r.method], path: new RegExp(`^${source}$`, 'u') });
+  }
+  registered.set(app, list);
+}
+
+/** Methods the routes registered on `app` accept at `url`; empty when no route has that path. */
+export function allowedMethods(app: TemplatedApp, url: string): string[] {
+  const methods = new Set<string>();
+  for (const r of registered.get(app) ?? []) if (r.path.test(url)) methods.add(r.method);
+  return [...methods];
+}
+
+/**
+ * The catch-all, registered last so the WebSocket route and real routes win: a JSON 405 with
+ * `Allow` when the path exists under another method, else a JSON 404.
+ */
 export function registerNotFound(app: TemplatedApp, ctx: ServerContext): void {
-  app.any('/*', (res) => {
-    ctx.metrics.inc(MetricName.httpRequests, { route: 'unmatched', method: 'any', status: '404' });
+  app.any('/*', (res, req) => {
+    const allow = allowedMethods(app, req.getUrl());
+    const status = allow.length > 0 ? 405 : 404;
+    ctx.metrics.inc(MetricName.httpRequests, { route: 'unmatched', method: 'any', status: String(status) });
     res.cork(() => {
-      res.writeStatus('404 Not Found');
+      res.writeStatus(status === 405 ? '405 Method Not Allowed' : '404 Not Found');
       for (const [k, v] of Object.entries(BASE_HEADERS)) res.writeHeader(k, v);
       res.writeHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify(HttpError.notFound('no such route').toBody()));
+      if (status === 405) {
+        res.writeHeader('Allow', allow.join(', '));
+        res.end(JSON.stringify(HttpError.methodNotAllowed(allow).toBody()));
+      } else res.end(JSON.stringify(HttpError.notFound('no such route').toBody()));
     });
   });
 }
