@@ -6,4 +6,5 @@ export * from './chat.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './ids.ts';
+export * from './relay-notice.ts';
 export * from './signaling.ts';

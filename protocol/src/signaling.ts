@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChatClientMessages, ChatServerMessages } from './chat.ts';
 import { Id } from './ids.ts';
+import { RelayNoticeMessage } from './relay-notice.ts';
 import { parseSignalFast } from './signaling-fast.ts';
 
 /**
@@ -123,6 +124,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   PresenceSnapshot,
   ErrorMessage,
   ReconnectMessage,
+  RelayNoticeMessage,
   ...ChatServerMessages,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -45,6 +45,8 @@ export const ENV = {
     'comma-separated stun:/turn:/turns: URIs handed to clients (at least one turn: or turns:)',
   HYPERSEND_TURN_TTL: 'TURN credential lifetime, seconds, 60-86400 (default 3600)',
   HYPERSEND_TURN_MINTS_PER_MINUTE: 'TURN credentials one user may mint per minute (default 10)',
+  HYPERSEND_RELAY_URL:
+    'base URL of the store-and-forward relay, advertised to clients at GET /v1/config (default: none)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info (default), debug, trace, silent',
 } as const;
 export type EnvName = keyof typeof ENV;
@@ -119,6 +121,7 @@ const EnvSchema = z.object({
   HYPERSEND_TURN_URIS: list.optional(),
   HYPERSEND_TURN_TTL: int(60, 86400).default(3600),
   HYPERSEND_TURN_MINTS_PER_MINUTE: int(1, 1000).default(10),
+  HYPERSEND_RELAY_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -161,6 +164,8 @@ export type SignalingConfig = {
   passwordHashCost: 'interactive' | 'moderate';
   /** TURN credential issuing; undefined when no TURN secret is configured. */
   turn: { secrets: string[]; uris: string[]; ttlSeconds: number; mintsPerMinute: number } | undefined;
+  /** Store-and-forward relay base URL advertised to clients; undefined when none. */
+  relayUrl: string | undefined;
   logLevel: string;
 };
 
@@ -266,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): SignalingCo
             mintsPerMinute: e.HYPERSEND_TURN_MINTS_PER_MINUTE,
           }
         : undefined,
+    relayUrl: e.HYPERSEND_RELAY_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -19,6 +19,10 @@ import { createLogger } from './logger.ts';
 import { METRIC_DEFINITIONS } from './metric-names.ts';
 import { createMetrics } from './metrics.ts';
 import { detectUwsBinding, type UwsBinding } from './native-check.ts';
+import { noticeRoutes } from './relay-notices/notice-routes.ts';
+import { createNoticeService } from './relay-notices/notice-service.ts';
+import type { RelayNoticeStore } from './relay-notices/notice-store.ts';
+import { openNoticeStore } from './relay-notices/open-notice-store.ts';
 import { createAccounts } from './services/accounts.ts';
 import { createContacts } from './services/contacts.ts';
 import { createDevices } from './services/devices.ts';
@@ -26,6 +30,7 @@ import { ContactRelationships, RelationshipFeed } from './services/relationships
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createTurnCredentialIssuer } from './turn/turn-credentials.ts';
+import { createLocalBus, deviceKey } from './ws/bus.ts';
 import { registerWebSocket } from './ws/gateway.ts';
 
 /** A running signaling server. */
@@ -59,6 +64,8 @@ const LOGIN_WINDOW_MS = 15 * 60_000;
 export async function createSignalingServer(options: {
   config: SignalingConfig;
   store?: Store;
+  /** Relay notice store; default: opened from the config next to the main store. */
+  relayNotices?: RelayNoticeStore;
   log?: Logger;
   clock?: Clock;
 }): Promise<SignalingServer> {
@@ -139,16 +146,32 @@ export async function createSignalingServer(options: {
       onChange: relationshipChanges.publish,
     });
 
+    const relayNoticeStore = options.relayNotices ?? (await openNoticeStore(config));
+    if (options.relayNotices === undefined) cleanups.push(() => relayNoticeStore.close());
+    // One bus for the gateway and the relay notices, so a notice reaches a connected device at once.
+    const bus = createLocalBus();
+    const relayNotices = createNoticeService({
+      notices: relayNoticeStore,
+      store,
+      relationships,
+      clock,
+      log: log.child({ component: 'relay-notices' }),
+      push: (user, device, frame) => bus.publish(deviceKey(user, device), frame),
+    });
+    cleanups.push(() => relayNotices.close());
+
     const app = uWS.App();
     registerRoutes(app, ctx, [
       ...healthRoutes(ctx),
       ...authRoutes({ accounts, access, tokens }),
       ...deviceRoutes({ devices }),
       ...contactRoutes({ contacts }),
+      ...noticeRoutes({ notices: relayNotices, relayUrl: config.relayUrl }),
       // The issuer validates its settings here, so a bad TURN secret stops start-up.
       ...(config.turn ? turnRoutes({ turn: createTurnCredentialIssuer({ ...config.turn, clock }) }) : []),
     ]);
     const gateway = registerWebSocket(app, ctx, {
+      bus,
       relationshipChanges,
       idleTimeoutSeconds: config.limits.wsIdleTimeoutSeconds,
       maxBackpressureBytes: config.limits.wsMaxBackpressureBytes,

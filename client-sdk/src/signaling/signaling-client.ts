@@ -5,6 +5,7 @@ import {
   CloseCode,
   type DeviceAddress,
   MAX_WS_PAYLOAD_BYTES,
+  type RelayNotice,
   ServerMessage,
   type SignalKind,
   WS_BEARER_PREFIX,
@@ -45,6 +46,8 @@ export type SignalingEvents = {
   error: { error: HypersendError };
   /** A chat frame that answers no request (messages, receipts, typing); `client.chat` handles them. */
   chat: ChatServerMessage;
+  /** A store-and-forward relay object is waiting for this device (see `transfers/relay-incoming.ts`). */
+  'relay-notice': RelayNotice;
 };
 
 /** Connection state of a {@link SignalingClient}. */
@@ -422,6 +425,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       case 'chat.typing':
       case 'chat.deleted':
         this.emit('chat', msg);
+        return;
+      case 'relay.notice':
+        this.emit('relay-notice', msg.notice);
         return;
       default:
         assertNever(msg);
