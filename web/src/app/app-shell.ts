@@ -1,0 +1,89 @@
+// The signed-in app: contacts on one side, the open contact (conversation, files, safety number)
+// on the other, and the files panel. Owns every view's lifetime so logging out stops all timers.
+
+import type { HypersendClient } from '@hypersend/client';
+import type { ContactInfo } from '@hypersend/protocol';
+import { contactsView } from './contacts-view.ts';
+import { el, replaceChildren } from './dom.ts';
+import type { ErrorBanner } from './error-banner.ts';
+import { safetyNumberView } from './safety-number-view.ts';
+import { sendFilesView } from './send-files-view.ts';
+import { transfersView } from './transfers-view.ts';
+
+/** What the shell needs from the page around it. */
+export interface ShellHost {
+  main: HTMLElement;
+  whoami: HTMLElement;
+  connection: HTMLElement;
+  banner: ErrorBanner;
+  /** Called after logout: show the sign-in form again. */
+  onSignedOut(): void;
+}
+
+/**
+ * Connect the client and show the signed-in app.
+ *
+ * @example
+ * await openShell(client, { main, whoami, connection, banner, onSignedOut: showLogin });
+ * @throws whatever `client.connect()` throws (shown by the caller with its code).
+ */
+export async function openShell(client: HypersendClient, host: ShellHost): Promise<void> {
+  const { main, whoami, connection, banner } = host;
+  const offs: Array<() => void> = [];
+  const setConnection = (text: string, state: string) => {
+    connection.textContent = text;
+    connection.dataset.state = state;
+  };
+  setConnection('connecting…', 'connecting');
+  offs.push(
+    client.on('connected', () => setConnection('online', 'online')),
+    client.on('disconnected', (e) =>
+      setConnection(e.reconnectInMs === undefined ? 'offline' : 'reconnecting…', 'offline'),
+    ),
+    client.on('replaced', () => setConnection('opened in another tab', 'offline')),
+    client.on('session-expired', () => banner.show(new Error('session expired: log in again'))),
+  );
+  await client.connect();
+  setConnection('online', 'online');
+
+  const me = client.me;
+  whoami.textContent = me ? `Signed in as ${me.displayName} (@${me.username})` : '';
+  const logout = el('button', { type: 'button', class: 'secondary' }, 'Log out');
+  whoami.append(' ', logout);
+
+  const transfers = transfersView(client, banner);
+  const pane = el(
+    'section',
+    { class: 'card contact-pane', 'aria-labelledby': 'pane-title', tabindex: -1 },
+    el('h2', { id: 'pane-title' }, 'No contact open'),
+    el('p', { class: 'muted' }, 'Open a contact to chat, send files and compare safety numbers.'),
+  );
+  const open = (contact: ContactInfo) => {
+    banner.clear();
+    replaceChildren(
+      pane,
+      el('h2', { id: 'pane-title' }, `${contact.displayName} (@${contact.username})`),
+      sendFilesView(client, banner, transfers, contact.username),
+      safetyNumberView(client, banner, contact.username),
+    );
+    pane.dataset.contact = contact.username;
+    pane.focus();
+  };
+  const contacts = contactsView(client, banner, open);
+  replaceChildren(main, el('div', { class: 'layout' }, contacts.element, pane, transfers.element));
+
+  logout.addEventListener('click', () => {
+    for (const off of offs) off();
+    contacts.close();
+    transfers.close();
+    whoami.textContent = '';
+    connection.textContent = '';
+    client.logout().then(
+      () => host.onSignedOut(),
+      (err: unknown) => {
+        banner.show(err, 'Logout failed on the server (signed out here)');
+        host.onSignedOut();
+      },
+    );
+  });
+}

@@ -1,0 +1,142 @@
+// Files in flight, both directions: incoming offers to accept or decline, and one progress row per
+// transfer with bytes, rate, ETA and the path the bytes take. File names and sender names come from
+// peers and are set as text only.
+import type { ClientEvents, HypersendClient } from '@hypersend/client';
+import { el } from './dom.ts';
+import type { ErrorBanner } from './error-banner.ts';
+import { describePath, formatBytes, formatEta, formatRate } from './format.ts';
+import { type AcceptedFile, acceptOffer } from './transfer-adapter.ts';
+
+/** An offer as the SDK raises it. */
+export type Offer = ClientEvents['offer'];
+/** A running transfer as `client.send` and `offer.accept` return it. */
+export type TransferHandle = ReturnType<HypersendClient['send']>;
+
+/** The transfers panel. */
+export interface TransfersView {
+  element: HTMLElement;
+  /** Show a transfer this device started (sender side). */
+  track(transfer: TransferHandle, label: string): void;
+  close(): void;
+}
+
+/**
+ * Build the panel and subscribe to the client's offers.
+ *
+ * @example
+ * const transfers = transfersView(client, banner);
+ * transfers.track(client.send('bob', files), 'to bob: report.pdf');
+ */
+export function transfersView(client: HypersendClient, banner: ErrorBanner): TransfersView {
+  const offers = el('ul', { class: 'offers', 'aria-label': 'Incoming files' });
+  const rows = el('ul', { class: 'transfers', 'aria-label': 'Transfers' });
+  const noOffers = el('p', { class: 'muted' }, 'No incoming files.');
+  const element = el(
+    'section',
+    { class: 'card transfers-panel', 'aria-labelledby': 'transfers-title' },
+    el('h2', { id: 'transfers-title' }, 'Files'),
+    el('h3', {}, 'Incoming'),
+    offers,
+    noOffers,
+    el('h3', {}, 'Transfers'),
+    rows,
+  );
+  const syncEmpty = () => {
+    noOffers.hidden = offers.children.length > 0;
+  };
+
+  const track = (transfer: TransferHandle, label: string, onDone?: () => AcceptedFile[]): void => {
+    const bar = el('progress', { max: 1, value: 0, 'aria-label': `Progress of ${label}` });
+    const figures = el('span', { class: 'figures' }, 'waiting for the recipient…');
+    const state = el('span', { class: 'transfer-state', 'data-state': 'active' }, 'active');
+    const cancel = el('button', { type: 'button', class: 'secondary' }, 'Cancel');
+    const li = el(
+      'li',
+      { class: 'transfer', 'data-role': transfer.role },
+      el('span', { class: 'transfer-label' }, label),
+      bar,
+      figures,
+      state,
+      cancel,
+    );
+    rows.prepend(li);
+    cancel.addEventListener('click', () => void transfer.cancel());
+    const setState = (name: string, text: string) => {
+      state.dataset.state = name;
+      li.dataset.state = name;
+      state.textContent = text;
+      cancel.remove();
+    };
+    transfer.on('accepted', () => {
+      figures.textContent = 'accepted, connecting…';
+    });
+    transfer.on('progress', (p) => {
+      if (p.total !== undefined && p.total > 0) bar.value = p.bytes / p.total;
+      li.dataset.path = p.path ?? '';
+      figures.textContent = [
+        p.total === undefined ? formatBytes(p.bytes) : `${formatBytes(p.bytes)} of ${formatBytes(p.total)}`,
+        formatRate(p.rate),
+        `ETA ${formatEta(p.etaSeconds)}`,
+        describePath(p.path),
+      ].join(' · ');
+    });
+    transfer.on('done', (r) => {
+      bar.value = 1;
+      setState('done', `done (${formatBytes(r.bytes)})`);
+      for (const file of onDone?.() ?? []) li.append(saveLink(file));
+    });
+    transfer.on('error', (err) => {
+      setState('failed', `failed [${err.code}]`);
+      li.dataset.code = err.code;
+    });
+  };
+
+  const showOffer = (offer: Offer) => {
+    const names = offer.files.map((f) => `${f.path} (${f.size === undefined ? '?' : formatBytes(f.size)})`);
+    const who = offer.sender.username;
+    const accept = el('button', { type: 'button', 'aria-label': `Accept files from ${who}` }, 'Accept');
+    const decline = el(
+      'button',
+      { type: 'button', class: 'secondary', 'aria-label': `Decline files from ${who}` },
+      'Decline',
+    );
+    const li = el(
+      'li',
+      { class: 'offer', 'data-sender': who },
+      el('span', { class: 'offer-from' }, `From ${who} (device ${offer.sender.deviceName}):`),
+      el('ul', { class: 'offer-files' }, ...names.map((n) => el('li', { class: 'file-name' }, n))),
+      el('div', { class: 'actions' }, accept, decline),
+    );
+    const settle = () => {
+      li.remove();
+      syncEmpty();
+    };
+    offer.on('cancelled', () => settle());
+    accept.addEventListener('click', () => {
+      settle();
+      try {
+        const accepted = acceptOffer(offer);
+        track(accepted.transfer, `from ${who}: ${offer.files.map((f) => f.path).join(', ')}`, accepted.files);
+      } catch (err) {
+        banner.show(err, 'Could not accept the files');
+      }
+    });
+    decline.addEventListener('click', () => {
+      settle();
+      offer.decline().catch((err: unknown) => banner.show(err, 'Could not decline'));
+    });
+    offers.append(li);
+    syncEmpty();
+    accept.focus();
+  };
+
+  const off = client.on('offer', showOffer);
+  syncEmpty();
+  return { element, track: (t, label) => track(t, label), close: off };
+}
+
+/** A link to save a received file: the browser's own download, from a blob URL. */
+function saveLink(file: AcceptedFile): HTMLElement {
+  const link = el('a', { href: file.url, download: file.name, class: 'save-link' }, `Save ${file.name}`);
+  return el('span', { class: 'saved' }, ' ', link);
+}
