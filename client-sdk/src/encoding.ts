@@ -7,6 +7,16 @@ const B64URL_INDEX = new Int16Array(128).fill(-1);
 for (let i = 0; i < B64URL.length; i++) B64URL_INDEX[B64URL.charCodeAt(i)] = i;
 
 /**
+ * `n` cryptographically random bytes from the platform CSPRNG (Web Crypto: browsers and Node 20).
+ *
+ * @example
+ * const key = randomBytes(32);
+ */
+export function randomBytes(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n));
+}
+
+/**
  * Base64url without padding (RFC 4648 §5): 32 bytes become the 43 characters of `PublicKey32`.
  *
  * @example

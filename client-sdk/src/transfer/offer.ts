@@ -1,6 +1,5 @@
 // The offer handshake as data: the sender produces an OfferEnvelope (sent through signaling by the
 // SDK's connection layer), the recipient opens it before anything is written. FORMAT.md §3-4.
-import { randomBytes } from 'node:crypto';
 import { Id } from '@hypersend/protocol';
 import { z } from 'zod';
 import type { Aead } from '../crypto/aead.ts';
@@ -9,7 +8,7 @@ import { manifestDigest, openTransferKey, sealTransferKey } from '../crypto/key-
 import type { DeviceIdentity, KeyPair } from '../crypto/keys.ts';
 import { decryptManifest, encryptManifest, MANIFEST_PAD_BYTES, type Manifest } from '../crypto/manifest.ts';
 import { createStream, openManifestBytes, type StreamContext, sealManifestBytes } from '../crypto/stream.ts';
-import { fromBase64Url, toBase64Url, toHex } from '../encoding.ts';
+import { fromBase64Url, randomBytes, toBase64Url, toHex } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 import { isValidChunkSize } from './chunk-size.ts';
 

@@ -1,10 +1,9 @@
 // Node-only: the sending end of a transfer. Reads, seals and sends chunks with read-ahead, a
 // bounded unacknowledged window, and restarts at whatever chunk the receiver asks for.
-import { randomBytes } from 'node:crypto';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { createManifest, decryptManifest, type ManifestFile } from '../crypto/manifest.ts';
 import { createStream, disposeStream, type StreamContext } from '../crypto/stream.ts';
-import { fromBase64Url, toBase64Url, toHex } from '../encoding.ts';
+import { fromBase64Url, randomBytes, toBase64Url, toHex } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 import type { ChunkLayout } from '../files/chunk-layout.ts';
 import { enumerateFiles } from '../files/enumerate-files.ts';
@@ -150,7 +149,7 @@ export class TransferSender extends EngineBase {
   static async create(o: SenderOptions): Promise<TransferSender> {
     const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const transferId = newTransferId();
-    const key = new Uint8Array(randomBytes(32));
+    const key = randomBytes(32);
     const ctx = createStream(o.backend.aead, key, transferId);
     if (o.input.kind === 'stream') {
       const stream = {

@@ -1,9 +1,8 @@
 // Node-only: the receiving side — an offer shown before anything is written, accept/decline,
 // WebRTC as the answering side, resume from the progress record, and re-offers after a lost
 // connection (the same receiver continues on a new session).
-import { randomBytes } from 'node:crypto';
 import type { DeviceAddress } from '@hypersend/protocol';
-import { fromBase64Url } from '../encoding.ts';
+import { fromBase64Url, randomBytes, toBase64Url } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 import { Emitter } from '../events.ts';
 import { peerSessionChannel } from '../transfer/peer-channel.ts';
@@ -194,7 +193,7 @@ async function runReceiver(
   };
   const connect = async (): Promise<void> => {
     session?.close();
-    const sid = `s_${randomBytes(12).toString('base64url')}`;
+    const sid = `s_${toBase64Url(randomBytes(12))}`;
     const s = await ctx.openSession(peer, sid, false, o.relayOnly === true);
     session = s;
     await ctx.sendControl(peer, offer.transferId, control({ t: 'accept', session: sid }));

@@ -233,12 +233,16 @@ export function allowedMethods(app: TemplatedApp, url: string): string[] {
 export function registerNotFound(app: TemplatedApp, ctx: ServerContext): void {
   app.any('/*', (res, req) => {
     const allow = allowedMethods(app, req.getUrl());
+    const origin = req.getHeader('origin');
     const status = allow.length > 0 ? 405 : 404;
     ctx.metrics.inc(MetricName.httpRequests, { route: 'unmatched', method: 'any', status: String(status) });
     res.cork(() => {
       res.writeStatus(status === 405 ? '405 Method Not Allowed' : '404 Not Found');
       for (const [k, v] of Object.entries(BASE_HEADERS)) res.writeHeader(k, v);
       res.writeHeader('Content-Type', 'application/json; charset=utf-8');
+      // Browsers must be able to read a 404 too: the SDK treats a missing /v1/turn/credentials
+      // (no TURN configured) as "host candidates only", which a CORS failure would hide.
+      writeCors(res, origin, new Set(ctx.config.allowedOrigins));
       if (status === 405) {
         res.writeHeader('Allow', allow.join(', '));
         res.end(JSON.stringify(HttpError.methodNotAllowed(allow).toBody()));

@@ -1,0 +1,64 @@
+// Builds the browser ESM bundle of @hypersend/client: esbuild, platform `browser`, so the package's
+// `browser` conditions pick index.browser.ts and the package.json "browser" map swaps the
+// Node-only leaves. No Node module polyfills: an import of a Node builtin fails the build, and
+// bundle-browser.test.ts checks the output references none. Run: `npx tsx scripts/bundle-browser.ts [outDir]`.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Default output folder (gitignored): `<repo>/.cache/browser`. */
+export const DEFAULT_BROWSER_BUNDLE_DIR = resolve(PACKAGE_DIR, '..', '.cache', 'browser');
+
+/** What {@link bundleBrowserSdk} wrote. */
+export interface BrowserBundle {
+  /** Absolute path of the ESM file (`hypersend-client.js`). */
+  file: string;
+  /** Its size in bytes. */
+  bytes: number;
+  /** Every input file that went in, relative to the repository root. */
+  inputs: string[];
+}
+
+/**
+ * Bundle `@hypersend/client` for browsers into `outDir/hypersend-client.js` (ESM, with an external
+ * source map). Imports of Node builtins fail the build instead of being polyfilled.
+ *
+ * @example
+ * const { file } = await bundleBrowserSdk('.cache/browser');
+ * // <script type="module">import { createClient } from './hypersend-client.js'</script>
+ */
+export async function bundleBrowserSdk(
+  outDir: string = DEFAULT_BROWSER_BUNDLE_DIR,
+  options: { minify?: boolean } = {},
+): Promise<BrowserBundle> {
+  await mkdir(outDir, { recursive: true });
+  const file = join(resolve(outDir), 'hypersend-client.js');
+  const result = await build({
+    entryPoints: [join(PACKAGE_DIR, 'src', 'index.browser.ts')],
+    outfile: file,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome110', 'firefox115', 'safari16'],
+    conditions: ['browser'],
+    sourcemap: 'external',
+    minify: options.minify ?? false,
+    metafile: true,
+    logLevel: 'silent',
+    // simple-peer's dependencies read `global` and `process` (see process-global.ts).
+    define: { global: 'globalThis' },
+    inject: [join(PACKAGE_DIR, 'src', 'browser', 'process-global.ts')],
+    absWorkingDir: resolve(PACKAGE_DIR, '..'),
+  });
+  const out =
+    result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.js')) ?? ''];
+  return { file, bytes: out?.bytes ?? 0, inputs: Object.keys(result.metafile.inputs) };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const b = await bundleBrowserSdk(process.argv[2]);
+  process.stdout.write(`${b.file} ${(b.bytes / 1024).toFixed(0)} KiB from ${b.inputs.length} files\n`);
+}

@@ -1,0 +1,91 @@
+// Real Chromium (the SDK bundle, the browser's RTCPeerConnection) and the real Node CLI
+// (@roamhq/wrtc, node:crypto backend) exchange files both ways over WebRTC: hashes equal.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, Peer } from '../cli/cli-harness.ts';
+import type { WatchedPage } from '../fixtures/chromium.ts';
+import { randomUsername } from '../helpers/users.ts';
+import { type BrowserLab, startBrowserLab } from './browser-harness.ts';
+import { PASSWORD, type TestWindow } from './page-api.ts';
+
+const SIZE = 3 * 1024 * 1024 + 12_345; // a few MB, not a multiple of the chunk size
+
+let lab: BrowserLab;
+let cli: Peer;
+let tab: WatchedPage;
+let browserUser: string;
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+beforeAll(async () => {
+  lab = await startBrowserLab();
+  cli = await Peer.create(lab.signaling.url, randomUsername('cli'));
+  browserUser = randomUsername('web');
+  tab = await lab.newPage();
+  await Promise.all([
+    cli.ok(['register', cli.username]),
+    tab.page.evaluate((o) => (window as unknown as TestWindow).hsTest.start(o), {
+      serverUrl: lab.signaling.url,
+      username: browserUser,
+      password: PASSWORD,
+      register: true,
+    }),
+  ]);
+  await tab.page.evaluate(
+    (u) => (window as unknown as TestWindow).hsTest.client.contacts.request(u),
+    cli.username,
+  );
+  await cli.ok(['contacts', 'accept', browserUser]);
+}, 120_000);
+afterEach(async (ctx) => {
+  killAll();
+  if (ctx.task.result?.state === 'fail') await tab?.saveArtifacts(`interop-${ctx.task.name}`);
+});
+afterAll(async () => {
+  killAll();
+  await cli?.cleanup();
+  await lab?.close();
+});
+
+describe('Chromium ↔ Node CLI', () => {
+  it('browser sends a file to a CLI receiver: hashes equal', async () => {
+    const dir = await mkdtemp(join(cli.home, 'in-'));
+    const rx = cli.spawn(['receive', '--yes', '--dir', dir], { timeoutMs: 50_000 });
+    await rx.waitFor(/waiting for an offer|"event":"ready"/u);
+    const sent = await tab.page.evaluate(
+      async ({ to, size }) => {
+        const w = window as unknown as TestWindow;
+        const { file, sha256 } = await w.hsTest.randomFile('from-browser.bin', size);
+        const t = w.hs.sendFiles(w.hsTest.client, to, [file]);
+        const result = await t.result;
+        return { sha256, bytes: result.bytes as number };
+      },
+      { to: cli.username, size: SIZE },
+    );
+    expect(sent.bytes).toBe(SIZE);
+    const r = await rx.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(sha256(await readFile(join(dir, 'from-browser.bin')))).toBe(sent.sha256);
+  }, 55_000);
+
+  it('CLI sends a file to the browser (OPFS): hashes equal on what the browser wrote', async () => {
+    const src = join(cli.home, 'from-cli.bin');
+    const bytes = randomBytes(SIZE);
+    await writeFile(src, bytes);
+    const received = tab.page.evaluate(async () => {
+      const w = window as unknown as TestWindow;
+      const offer = await w.hsTest.waitOffer(30_000);
+      const t = w.hs.acceptInto(offer, 'inbox');
+      const result = await t.result;
+      const file: File = await w.hs.readReceivedFile('inbox', 'from-cli.bin');
+      return { bytes: result.bytes as number, size: file.size, sha256: await w.hsTest.sha256Of(file) };
+    });
+    const tx = await cli.run(['send', src, '--to', browserUser], { timeoutMs: 50_000 });
+    expect(tx.code, tx.stderr).toBe(0);
+    const got = await received;
+    expect(got.size).toBe(SIZE);
+    expect(got.sha256).toBe(sha256(bytes));
+  }, 55_000);
+});

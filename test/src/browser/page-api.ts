@@ -1,0 +1,31 @@
+// Types of what test-page.ts puts on `window`, for page.evaluate callbacks.
+
+/** Result of `hsTest.start`. */
+export interface StartedClient {
+  userId: string;
+  deviceId: string;
+  fingerprint: string;
+}
+
+/** `window` of the test page (the SDK bundle is loosely typed here: the tests check behaviour). */
+export interface TestWindow {
+  // biome-ignore lint/suspicious/noExplicitAny: the bundle's exports, typed by the SDK itself
+  hs: any;
+  hsTest: {
+    // biome-ignore lint/suspicious/noExplicitAny: the HypersendClient instance
+    client: any;
+    start(o: {
+      serverUrl: string;
+      username: string;
+      password: string;
+      register: boolean;
+      profile?: string;
+    }): Promise<StartedClient>;
+    randomFile(name: string, size: number): Promise<{ file: File; sha256: string }>;
+    sha256Of(file: Blob): Promise<string>;
+    // biome-ignore lint/suspicious/noExplicitAny: an IncomingTransfer
+    waitOffer(timeoutMs: number): Promise<any>;
+  };
+}
+
+export const PASSWORD = 'correct horse battery';
