@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,6 +20,28 @@ export interface BrowserBundle {
   bytes: number;
   /** Every input file that went in, relative to the repository root. */
   inputs: string[];
+}
+
+/**
+ * The esbuild options any browser bundle that includes `@hypersend/client` needs (apps bundling
+ * the SDK into their own code, e.g. the web app, spread these): the `browser` platform and
+ * condition, and simple-peer's `global` / `process.nextTick` (see process-global.ts). Without
+ * them the build succeeds but WebRTC fails at run time with `global is not defined`.
+ *
+ * @example
+ * await build({ entryPoints: ['app/main.ts'], bundle: true, format: 'esm', ...browserSdkBuildOptions() });
+ */
+export function browserSdkBuildOptions(): Pick<
+  BuildOptions,
+  'platform' | 'conditions' | 'target' | 'define' | 'inject'
+> {
+  return {
+    platform: 'browser',
+    conditions: ['browser'],
+    target: ['chrome110', 'firefox115', 'safari16'],
+    define: { global: 'globalThis' },
+    inject: [join(PACKAGE_DIR, 'src', 'browser', 'process-global.ts')],
+  };
 }
 
 /**
@@ -41,16 +63,11 @@ export async function bundleBrowserSdk(
     outfile: file,
     bundle: true,
     format: 'esm',
-    platform: 'browser',
-    target: ['chrome110', 'firefox115', 'safari16'],
-    conditions: ['browser'],
+    ...browserSdkBuildOptions(),
     sourcemap: 'external',
     minify: options.minify ?? false,
     metafile: true,
     logLevel: 'silent',
-    // simple-peer's dependencies read `global` and `process` (see process-global.ts).
-    define: { global: 'globalThis' },
-    inject: [join(PACKAGE_DIR, 'src', 'browser', 'process-global.ts')],
     absWorkingDir: resolve(PACKAGE_DIR, '..'),
   });
   const out =

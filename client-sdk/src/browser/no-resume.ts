@@ -8,6 +8,7 @@ const unsupported = (): never => {
   throw new HypersendError('unsupported', 'sender resume records need a file system (Node only)');
 };
 
+// Node-only sender records (transfer/sender-state.ts).
 export const senderRecordPath = unsupported;
 export const saveSenderRecord = unsupported;
 export const loadSenderRecord = unsupported;
@@ -22,3 +23,10 @@ export async function findResumable(): Promise<undefined> {
 }
 export async function rememberResumable(): Promise<void> {}
 export async function forgetResumable(): Promise<void> {}
+
+/** Relay upload records (transfers/relay-state.ts): like sender records, Node only. */
+export async function loadRelayState(): Promise<undefined> {
+  return undefined;
+}
+export const saveRelayState = unsupported;
+export async function deleteRelayState(): Promise<void> {}

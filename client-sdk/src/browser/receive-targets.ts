@@ -116,6 +116,7 @@ async function descend(
 }
 
 const PART_SUFFIX = '.hypersend-part';
+const WRITE_BATCH_BYTES = 1 << 20;
 
 /** Chromium-only `FileSystemHandle.move`, not in TypeScript's DOM lib yet. */
 type Movable = { move?: (name: string) => Promise<void> };
@@ -147,11 +148,29 @@ class HandleDirectory implements ReceiveDirectory {
     // (createWritable also stages into a swap file until close, so even the part stays empty).
     const part = await dir.getFileHandle(name + PART_SUFFIX, { create: true });
     const stream = await part.createWritable({ keepExistingData: false });
+    // Each `write` is a round trip to the browser process; batching chunks into ~1 MiB writes
+    // keeps that cost off the per-chunk path while memory stays bounded by the batch.
+    const batch = new Uint8Array(WRITE_BATCH_BYTES);
+    let batched = 0;
+    const flush = async (): Promise<void> => {
+      if (batched === 0) return;
+      const bytes = batch.slice(0, batched);
+      batched = 0;
+      await stream.write(bytes);
+    };
     let open = true;
     return {
-      write: (bytes) => stream.write(bytes as Uint8Array<ArrayBuffer>),
+      write: async (bytes) => {
+        if (batched + bytes.length > batch.length) await flush();
+        if (bytes.length >= batch.length) await stream.write(bytes.slice() as Uint8Array<ArrayBuffer>);
+        else {
+          batch.set(bytes, batched);
+          batched += bytes.length;
+        }
+      },
       close: async () => {
         open = false;
+        await flush();
         await stream.close();
         if (overwrite) await dir.removeEntry(name).catch(() => undefined);
         const movable = part as unknown as Movable;

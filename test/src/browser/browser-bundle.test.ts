@@ -24,6 +24,8 @@ const NODE_ONLY = [
   'client-sdk/src/transfer/stream-sink.ts',
   'client-sdk/src/transfer/sender-state.ts',
   'client-sdk/src/transfers/resume-index.ts',
+  'client-sdk/src/transfers/relay-state.ts',
+  'client-sdk/src/files/durable-fs.ts',
   'client-sdk/src/identity/private-json-file.ts',
 ];
 
