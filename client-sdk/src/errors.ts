@@ -82,6 +82,10 @@ export const SdkErrorCode = {
   declined: 'declined',
   /** The recipient's device did not answer the offer in time. */
   offerTimeout: 'offer_timeout',
+  /** No store-and-forward relay is configured, or it stayed unreachable through every retry. */
+  relayUnavailable: 'relay_unavailable',
+  /** The relay refused an upload or download (quota, object size, pending limit, lost bytes). */
+  relayRefused: 'relay_refused',
 } as const;
 /** One of {@link SdkErrorCode}. */
 export type SdkErrorCode = (typeof SdkErrorCode)[keyof typeof SdkErrorCode];

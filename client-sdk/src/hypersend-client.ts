@@ -54,7 +54,15 @@ export interface HypersendClientOptions {
   transfers?: TransferServiceFactory;
 }
 
-const SIGNALING_EVENTS = ['connected', 'disconnected', 'replaced', 'signal', 'presence', 'error'] as const;
+const SIGNALING_EVENTS = [
+  'connected',
+  'disconnected',
+  'replaced',
+  'signal',
+  'presence',
+  'error',
+  'relay-notice',
+] as const;
 
 /**
  * The connection layer of Hypersend for one app and one device: accounts and tokens, this device's

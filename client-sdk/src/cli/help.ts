@@ -59,7 +59,12 @@ Send files and folders, end-to-end encrypted, peer to peer. Waits for the recipi
 Ctrl-C stops and tells the recipient; the same command later resumes where it stopped.
 --relay-only (or HYPERSEND_RELAY_ONLY=1) sends through the server's TURN relay only, so the
 recipient never learns your IP address.
---limit-rate RATE caps the average send rate in bytes per second: 500K, 10M, 1.5G (binary units).`,
+--limit-rate RATE caps the average send rate in bytes per second: 500K, 10M, 1.5G (binary units).
+--relay allowed|never|only: the store-and-forward relay. allowed (default): when the recipient is
+offline, or no connection comes up (or a lost one stays lost) within --relay-after SECONDS
+(default 20), the rest of the encrypted transfer is uploaded to the relay and the recipient picks
+it up with \`hypersend receive\` later; never: fail instead (exit 4 when offline); only: upload to
+the relay without ever connecting to the recipient.`,
   receive: `Usage: hypersend receive [--dir DIR] [--yes | --decline] [--overwrite] [--timeout SECONDS]
        [--relay-only]
 
@@ -67,7 +72,8 @@ Wait for one offer, show who sends what, then accept (--yes, or answer y) or dec
 (--decline, or answer n). Files go to DIR (default: current folder); existing files are refused
 unless --overwrite. Ctrl-C stops and keeps the partial data: the next receive resumes it.
 --relay-only (or HYPERSEND_RELAY_ONLY=1) receives through the TURN relay only, so the sender
-never learns your IP address.`,
+never learns your IP address.
+Transfers waiting on the store-and-forward relay are offered like any other ("via relay").`,
 };
 
 /** `hypersend --help`. */

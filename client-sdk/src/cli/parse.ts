@@ -26,6 +26,8 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     timeout: { type: 'string' },
     'relay-only': { type: 'boolean' },
     'limit-rate': { type: 'string' },
+    relay: { type: 'string' },
+    'relay-after': { type: 'string' },
   },
   receive: {
     dir: { type: 'string' },

@@ -57,6 +57,8 @@ export class IncomingOffer {
   /** Names (as the sender wrote them; sanitized before writing) and sizes; a stream's size is unknown. */
   readonly files: ReadonlyArray<{ path: string; size: number | undefined }>;
   readonly totalSize: number | undefined;
+  /** Plaintext bytes per chunk: relay downloads compute their ranges from it. */
+  readonly chunkSize: number;
 
   private constructor(
     private readonly opened: OpenedOffer,
@@ -72,6 +74,7 @@ export class IncomingOffer {
         ? c.manifest.files.map((f) => ({ path: f.path, size: f.size }))
         : [{ path: c.stream.name, size: undefined }];
     this.totalSize = c.kind === 'files' ? c.manifest.totalSize : undefined;
+    this.chunkSize = c.kind === 'files' ? c.manifest.chunkSize : c.stream.chunkSize;
   }
 
   /**

@@ -244,6 +244,16 @@ export class TransferSender extends EngineBase {
     return this.#windowChunks;
   }
 
+  /** Chunks the receiving side has acknowledged as durable: where a relay upload starts. */
+  get acknowledged(): number {
+    return this.#acked;
+  }
+
+  /** The chunk layout of a files transfer (`undefined` for a stream): sizes the relay object. */
+  get layout(): ChunkLayout | undefined {
+    return this.#source.kind === 'files' ? this.#source.layout : undefined;
+  }
+
   /** The recipient's answer from signaling; a decline ends the transfer (`cancelled`, by remote). */
   handleAnswer(answer: OfferAnswer): void {
     if (answer.transferId !== this.transferId || answer.decision === 'accept') return;

@@ -9,6 +9,7 @@ import { peerSessionChannel } from '../transfer/peer-channel.ts';
 import { IncomingOffer, type TransferReceiver } from '../transfer/receiver.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
 import { fromEngineError } from './engine-errors.ts';
+import { type RelayDelivery, runRelayReceiver } from './relay-incoming.ts';
 import { bounded, type TransferContext } from './transfer-context.ts';
 import { control, type TransferControl } from './transfer-control.ts';
 import { cancelled, Transfer } from './transfer-handle.ts';
@@ -58,6 +59,8 @@ export class IncomingTransfer extends Emitter<IncomingTransferEvents> {
   /** Names as the sender wrote them (sanitized before writing) and sizes (`undefined` for a stream). */
   readonly files: ReadonlyArray<{ path: string; size: number | undefined }>;
   readonly totalSize: number | undefined;
+  /** How the content comes: `peer` (WebRTC, the sender is online) or `relay` (stored, sender may be gone). */
+  readonly via: 'peer' | 'relay';
   #answered = false;
   #unroute: () => void;
 
@@ -66,8 +69,10 @@ export class IncomingTransfer extends Emitter<IncomingTransferEvents> {
     private readonly ctx: TransferContext,
     readonly sender: OfferSender,
     private readonly offer: IncomingOffer,
+    private readonly delivery?: RelayDelivery,
   ) {
     super();
+    this.via = delivery === undefined ? 'peer' : 'relay';
     this.transferId = offer.transferId;
     this.kind = offer.kind;
     this.files = offer.files;
@@ -101,7 +106,10 @@ export class IncomingTransfer extends Emitter<IncomingTransferEvents> {
     }
     this.#answered = true;
     this.#unroute();
-    runReceiver(this.ctx, t, this.#peer, this.offer, o).catch((err: unknown) => {
+    const run = this.delivery
+      ? runRelayReceiver(this.ctx, t, this.offer, o, this.delivery)
+      : runReceiver(this.ctx, t, this.#peer, this.offer, o);
+    run.catch((err: unknown) => {
       t.fail(HypersendError.is(err) ? err : new HypersendError('io', String(err), { cause: err }));
     });
     return t;
@@ -118,6 +126,8 @@ export class IncomingTransfer extends Emitter<IncomingTransferEvents> {
     this.#answered = true;
     this.#unroute();
     this.offer.decline();
+    // A relay delivery's sender may be long gone: declining frees the relay's copy instead.
+    if (this.delivery) return this.delivery.discard();
     await this.ctx.sendControl(this.#peer, this.transferId, control({ t: 'decline', reason }));
   }
 }
@@ -133,6 +143,7 @@ export async function openIncoming(
   ctx: TransferContext,
   from: DeviceAddress,
   envelope: unknown,
+  delivery?: RelayDelivery,
 ): Promise<IncomingTransfer> {
   const { client } = ctx;
   const me = client.me;
@@ -157,6 +168,7 @@ export async function openIncoming(
     ctx,
     { userId: d.userId, username: contact.username, deviceId: d.deviceId, deviceName: d.name },
     offer,
+    delivery,
   );
 }
 

@@ -11,6 +11,7 @@ import { peerSessionChannel } from '../transfer/peer-channel.ts';
 import { type SendInput as EngineInput, TransferSender } from '../transfer/sender.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
 import { fromEngineError } from './engine-errors.ts';
+import { DEFAULT_RELAY_AFTER_MS, pickRelayDevice, RelayFallback, type RelayMode } from './relay-outgoing.ts';
 import { findResumable, forgetResumable, inputKey, rememberResumable } from './resume-index.ts';
 import { bounded, sleep, type TransferContext } from './transfer-context.ts';
 import { control } from './transfer-control.ts';
@@ -39,6 +40,15 @@ export interface SendOptions {
    * room on a shared uplink. Default: unlimited.
    */
   maxBytesPerSecond?: number;
+  /**
+   * Store-and-forward relay: `allowed` (default) sends peer-to-peer and falls back to the relay
+   * when the recipient is offline, no connection comes up in `relayAfterMs`, or a lost connection
+   * stays lost that long; `never` fails instead (`peer_offline`); `only` never opens a peer
+   * connection and uploads straight to the relay.
+   */
+  relay?: RelayMode;
+  /** Wait for a peer connection before the relay takes over. Default 20 s. */
+  relayAfterMs?: number;
 }
 
 const REOFFER_EVERY_MS = 1000;
@@ -57,7 +67,18 @@ export async function runOutgoing(
   if (me === undefined || device === undefined)
     throw new HypersendError('not_connected', 'call connect() first');
   if (o.maxBytesPerSecond !== undefined) assertSendRate(o.maxBytesPerSecond);
-  const target = await pickDevice(ctx, to, o.device);
+  const relayMode: RelayMode = o.relay ?? 'allowed';
+  let recipientOffline = false;
+  const target =
+    relayMode === 'only'
+      ? await pickRelayDevice(ctx, to, o.device)
+      : await pickDevice(ctx, to, o.device).catch(async (err: unknown) => {
+          // Offline recipient: the relay takes the transfer if there is one and it is allowed.
+          if (relayMode === 'never' || !HypersendError.is(err, 'peer_offline')) throw err;
+          if ((await ctx.relay?.url().catch(() => undefined)) === undefined) throw err;
+          recipientOffline = true;
+          return pickRelayDevice(ctx, to, o.device);
+        });
   // A changed key blocks here, before any key is sealed to it.
   client.keys.assertSendable(target.userId, target.deviceId);
   const peer = { user: target.userId, device: target.deviceId };
@@ -113,6 +134,21 @@ export async function runOutgoing(
   let answered = false;
   let reoffering = false;
   let answerTimer: ReturnType<typeof setTimeout> | undefined;
+  const relay = new RelayFallback({
+    ctx,
+    relay: ctx.relay,
+    t,
+    tx,
+    recipient: { userId: peer.user, deviceId: peer.device },
+    mode: relayMode,
+    afterMs: o.relayAfterMs ?? ctx.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS,
+    onTakeover: () => {
+      // The relay carries the transfer now: no more offers, timers or peer sessions.
+      unroute();
+      clearTimeout(answerTimer);
+      session?.close();
+    },
+  });
 
   const finish = (): void => {
     unroute();
@@ -132,6 +168,10 @@ export async function runOutgoing(
     // which the engine reports as `disconnected` (→ re-offer below).
     tx.attach(peerSessionChannel(s));
     s.ready.then(
+      () => relay.disarm(),
+      () => undefined,
+    );
+    s.ready.then(
       () =>
         s.selectedPath().then(
           (path) => t.report('connected', { path }),
@@ -146,7 +186,7 @@ export async function runOutgoing(
     reoffering = true;
     try {
       // Until the engine gives up (its reconnect timeout): a receiver that restarts picks this up.
-      while (t.active && tx.active) {
+      while (t.active && tx.active && !relay.active) {
         try {
           await offer();
           return;
@@ -163,9 +203,11 @@ export async function runOutgoing(
   const unroute = ctx.route(id, peer, (msg) => {
     switch (msg.t) {
       case 'accept':
+        if (relay.active) return; // too late: the relay has it
         answered = true;
         clearTimeout(answerTimer);
         t.report('accepted', { transferId: id });
+        relay.arm(); // no usable connection in time → relay
         connect(msg.session).catch((err: unknown) =>
           fail(HypersendError.is(err) ? err : new HypersendError('io', String(err))),
         );
@@ -206,6 +248,8 @@ export async function runOutgoing(
   tx.on('error', (e) => fail(fromEngineError(e, 'sender')));
   tx.on('disconnected', () => {
     if (!t.active) return;
+    if (relay.active) return relay.restart();
+    relay.arm(); // stays lost → relay
     reoffer().catch((err: unknown) =>
       fail(HypersendError.is(err) ? err : new HypersendError('io', String(err))),
     );
@@ -248,9 +292,22 @@ export async function runOutgoing(
   }, answerTimeout);
   (answerTimer as { unref?: () => void }).unref?.();
 
+  if (recipientOffline || relayMode === 'only' || (await relay.hasUpload())) {
+    const why = recipientOffline
+      ? 'recipient offline'
+      : relayMode === 'only'
+        ? 'relay only'
+        : 'relay upload begun earlier';
+    await relay.start(why);
+    return;
+  }
   try {
     await offer();
   } catch (err) {
+    if (HypersendError.is(err, 'peer_offline') && relay.allowed) {
+      await relay.start('recipient went offline');
+      return;
+    }
     finish();
     throw err;
   }

@@ -6,6 +6,7 @@ import type { CryptoBackend } from '../crypto/backend.ts';
 import type { HypersendClient } from '../hypersend-client.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
+import type { RelayAccess } from './relay-access.ts';
 import type { TransferControl } from './transfer-control.ts';
 
 /** Handler of control signals for one (transfer id, peer device). */
@@ -18,6 +19,10 @@ export interface TransferContext {
   /** Where sender resume records live; `undefined`: no resume across restarts. */
   readonly stateDir: string | undefined;
   readonly reconnectTimeoutMs: number;
+  /** The store-and-forward relay; `undefined` when this client may not use one. */
+  readonly relay?: RelayAccess | undefined;
+  /** Default wait for a peer connection before the relay takes over (`SendOptions.relayAfterMs`). */
+  readonly relayAfterMs?: number | undefined;
   backend(): Promise<CryptoBackend>;
   /**
    * A PeerSession to `peer` negotiated under `sid`, with TURN servers when the server has them

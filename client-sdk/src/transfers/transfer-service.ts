@@ -12,6 +12,8 @@ import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
 import { hasTurn, iceConfigFor } from './ice-servers.ts';
 import { type IncomingTransfer, openIncoming } from './incoming.ts';
 import { runOutgoing, type SendOptions, type SendSource } from './outgoing.ts';
+import { RelayAccess } from './relay-access.ts';
+import { RelayInbox } from './relay-incoming.ts';
 import { sessionSignals } from './session-signals.ts';
 import { type ControlHandler, routeKey, type TransferContext } from './transfer-context.ts';
 import { TransferControl } from './transfer-control.ts';
@@ -29,6 +31,13 @@ export interface NodeTransfersOptions {
   reconnectTimeoutMs?: number;
   /** WebRTC implementation; default `@roamhq/wrtc`, loaded on first use. */
   wrtc?: WebRtcImplementation;
+  /**
+   * Store-and-forward relay base URL. Default: what the signaling server advertises at
+   * `GET /v1/config` (its `HYPERSEND_RELAY_URL`); `null` turns the relay off for this client.
+   */
+  relayUrl?: string | null;
+  /** How long a transfer waits for a peer connection before the relay takes over. Default 20 s. */
+  relayAfterMs?: number;
   log?: Logger;
 }
 
@@ -62,6 +71,7 @@ class NodeTransferService implements TransferService {
   readonly #ctx: TransferContext;
   readonly #log: Logger;
   readonly #unsubscribe: () => void;
+  readonly #inbox: RelayInbox | undefined;
   #backend: Promise<CryptoBackend> | undefined;
   #wrtc: Promise<WebRtcImplementation> | undefined;
 
@@ -73,11 +83,15 @@ class NodeTransferService implements TransferService {
     this.#log = childLogger(o.log, 'transfers');
     if (o.wrtc) this.#wrtc = Promise.resolve(o.wrtc);
     const routes = this.#routes;
+    const relay =
+      o.relayUrl === null ? undefined : new RelayAccess(client, { relayUrl: o.relayUrl, log: this.#log });
     this.#ctx = {
       client,
       log: this.#log,
       stateDir: o.stateDir,
       reconnectTimeoutMs: o.reconnectTimeoutMs ?? 60_000,
+      relay,
+      relayAfterMs: o.relayAfterMs,
       backend: () => this.#loadBackend(),
       wrtc: () => this.#loadWrtc(),
       openSession: (peer, sid, initiator, relayOnly) => this.#openSession(peer, sid, initiator, relayOnly),
@@ -92,6 +106,18 @@ class NodeTransferService implements TransferService {
         client.signaling.sendSignal(peer, 'transfer', transferId, data),
     };
     this.#unsubscribe = client.on('signal', (s) => this.#onSignal(s));
+    if (relay) {
+      // Relay deliveries become ordinary offers, verified exactly like a peer's.
+      this.#inbox = new RelayInbox(
+        this.#ctx,
+        relay,
+        async (notice, envelope, delivery) => {
+          this.emitOffer(await openIncoming(this.#ctx, notice.from, envelope, delivery));
+        },
+        this.#log,
+      );
+      this.#inbox.start();
+    }
   }
 
   send(to: string, source: SendSource, options: SendOptions = {}): Transfer {
@@ -111,6 +137,7 @@ class NodeTransferService implements TransferService {
 
   close(): void {
     this.#unsubscribe();
+    this.#inbox?.close();
     this.#routes.clear();
   }
 

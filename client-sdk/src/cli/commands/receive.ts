@@ -57,7 +57,7 @@ export async function receive(cli: CliContext, a: Parsed): Promise<number> {
     .map((f) => `  ${f.path}  ${f.size === undefined ? '?' : formatBytes(f.size)}`)
     .join('\n');
   cli.say(
-    `${offer.sender.username} (device ${offer.sender.deviceName}, ${offer.sender.deviceId}) offers ${offer.files.length} file(s), ${total}:\n${names}`,
+    `${offer.sender.username} (device ${offer.sender.deviceName}, ${offer.sender.deviceId}) offers ${offer.files.length} file(s), ${total}${offer.via === 'relay' ? ' (via relay)' : ''}:\n${names}`,
     {
       event: 'offer',
       transferId: offer.transferId,
@@ -66,6 +66,7 @@ export async function receive(cli: CliContext, a: Parsed): Promise<number> {
       deviceName: offer.sender.deviceName,
       files: offer.files.map((f) => ({ path: f.path, size: f.size ?? null })),
       total: offer.totalSize ?? null,
+      via: offer.via,
     },
   );
   let withdrawn: HypersendError | undefined;

@@ -2,6 +2,7 @@
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../exit-codes.ts';
 import { type Parsed, rateOption, relayOnlyOption, secondsOption } from '../parse.ts';
+import { relayModeOption } from './relay-mode.ts';
 import { followTransfer } from './transfer-output.ts';
 
 /** `hypersend send <paths…> --to <username> [--device ID] [--timeout S] [--relay-only] [--limit-rate R]`. */
@@ -11,12 +12,16 @@ export async function send(cli: CliContext, a: Parsed): Promise<number> {
   if (a.args.length === 0) throw new UsageError('send needs at least one path', 'send');
   const answerTimeoutMs = secondsOption(a.values.timeout, 'timeout', 120_000);
   const maxBytesPerSecond = rateOption(a.values['limit-rate']);
+  const relay = relayModeOption(a.values.relay);
+  const relayAfterMs = secondsOption(a.values['relay-after'], 'relay-after', 20_000);
   const client = await cli.loggedInClient();
   await client.connect();
   const device = typeof a.values.device === 'string' ? a.values.device : undefined;
   const t = client.send(to, a.args, {
     answerTimeoutMs,
     relayOnly: relayOnlyOption(a),
+    relay,
+    relayAfterMs,
     ...(maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond }),
     ...(device === undefined ? {} : { device }),
   });

@@ -1,0 +1,165 @@
+// Node-only: the recipient's side of the store-and-forward path. Notices (pushed, or listed when
+// the device connects) become ordinary `offer` events; accepting one downloads the object with
+// ranges into the same sink as a peer transfer (resuming a `.part` a broken peer transfer left).
+import type { RelayNotice } from '@hypersend/protocol';
+import type { Logger } from '../api/runtime.ts';
+import { HypersendError } from '../errors.ts';
+import { layoutChunks } from '../files/chunk-layout.ts';
+import { RelayDownloadChannel } from '../relay/download-channel.ts';
+import { decodeEnvelope, envelopeLength, OBJECT_PREFIX_BYTES, ObjectLayout } from '../relay/object-format.ts';
+import type { IncomingOffer } from '../transfer/receiver.ts';
+import { fromEngineError } from './engine-errors.ts';
+import type { ReceiveOptions } from './incoming.ts';
+import type { RelayAccess } from './relay-access.ts';
+import type { TransferContext } from './transfer-context.ts';
+import { cancelled, type Transfer } from './transfer-handle.ts';
+
+/** A relay object behind an offer: where it is and how to let go of it. */
+export interface RelayDelivery {
+  notice: RelayNotice;
+  relay: RelayAccess;
+  /** Bytes before the first chunk record (magic, length, envelope). */
+  headerBytes: number;
+  /** First chunk the object holds. */
+  firstChunk: number;
+  /** Acknowledge the object (the relay deletes it) and dismiss the notice. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Watches for relay notices addressed to this device and turns each into an offer, once.
+ *
+ * @example
+ * const inbox = new RelayInbox(ctx, relay, open, log);
+ * inbox.start(); // lists on every (re)connect, and takes pushed notices
+ */
+export class RelayInbox {
+  readonly #seen = new Set<string>();
+  #unsubs: Array<() => void> = [];
+
+  constructor(
+    private readonly ctx: TransferContext,
+    private readonly relay: RelayAccess,
+    /** Verify the envelope like a peer offer and raise the `offer` event. */
+    private readonly open: (notice: RelayNotice, envelope: unknown, delivery: RelayDelivery) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    const client = this.ctx.client;
+    this.#unsubs.push(
+      client.on('connected', () => void this.poll()),
+      client.on('relay-notice', (n) => void this.#take(n)),
+    );
+  }
+
+  close(): void {
+    for (const u of this.#unsubs.splice(0)) u();
+  }
+
+  /** List stored notices (also done on every connect). */
+  async poll(): Promise<void> {
+    try {
+      for (const n of await this.relay.notices()) await this.#take(n);
+    } catch (err) {
+      this.log.warn({ err }, 'could not list relay notices');
+    }
+  }
+
+  async #take(n: RelayNotice): Promise<void> {
+    const device = this.ctx.client.device;
+    if (device === undefined || n.to.device !== device.deviceId) return; // sealed to another device
+    if (this.#seen.has(n.objectId)) {
+      // The sender announced the same object twice (a retried POST): one offer is enough.
+      if (!this.#seen.has(n.id)) await this.relay.dismiss(n.id).catch(() => undefined);
+      return;
+    }
+    this.#seen.add(n.objectId);
+    this.#seen.add(n.id);
+    try {
+      const objects = await this.relay.objects();
+      const info = await objects.info(n.objectId);
+      if (info.transferId !== n.transferId || info.uploader !== n.from.user)
+        throw new HypersendError('seal_invalid', 'relay object does not match its notice');
+      const len = envelopeLength(await objects.read(n.objectId, 0, OBJECT_PREFIX_BYTES - 1));
+      const envelope = decodeEnvelope(
+        await objects.read(n.objectId, OBJECT_PREFIX_BYTES, OBJECT_PREFIX_BYTES + len - 1),
+      );
+      const relay = this.relay;
+      await this.open(n, envelope, {
+        notice: n,
+        relay,
+        headerBytes: OBJECT_PREFIX_BYTES + len,
+        firstChunk: info.firstChunk,
+        async discard() {
+          await (await relay.objects()).ack(n.objectId);
+          await relay.dismiss(n.id);
+        },
+      });
+    } catch (err) {
+      if (HypersendError.is(err, 'not_found')) {
+        // Expired, or picked up by this device before: the notice is stale.
+        await this.relay.dismiss(n.id).catch(() => undefined);
+        return;
+      }
+      this.#seen.delete(n.objectId); // a transient failure: the next connect tries again
+      this.#seen.delete(n.id);
+      this.log.warn({ err, transferId: n.transferId }, 'refused a relay delivery');
+      if (HypersendError.is(err)) this.ctx.client.reportError(err);
+    }
+  }
+}
+
+/**
+ * Receive an accepted relay offer: open the sink (resuming a matching `.part`), then download the
+ * chunks from the receiver's durable point with ranges, verify, install, acknowledge.
+ *
+ * @internal called by `IncomingTransfer.accept`.
+ */
+export async function runRelayReceiver(
+  ctx: TransferContext,
+  t: Transfer,
+  offer: IncomingOffer,
+  o: ReceiveOptions,
+  d: RelayDelivery,
+): Promise<void> {
+  if (offer.kind !== 'files') throw new HypersendError('unsupported', 'streams do not go through the relay');
+  const rx = await offer.accept({
+    dir: o.dir,
+    overwrite: o.overwrite ?? false,
+    reconnectTimeoutMs: ctx.reconnectTimeoutMs,
+  });
+  const layout = layoutChunks(
+    offer.files.map((f) => f.size ?? 0),
+    offer.chunkSize,
+  );
+  const channel = new RelayDownloadChannel({
+    objects: await d.relay.objects(),
+    objectId: d.notice.objectId,
+    object: new ObjectLayout(layout, d.headerBytes, d.firstChunk),
+    transferId: offer.transferId,
+    onComplete: () => d.discard(),
+  });
+  rx.on('progress', (p) => t.report('progress', p));
+  rx.on('done', (r) => {
+    t.succeed(r);
+    channel.close();
+  });
+  rx.on('error', (e) => {
+    t.fail(fromEngineError(e, 'receiver'));
+    channel.close();
+  });
+  t.bind({
+    cancel: async (message) => {
+      t.fail(cancelled('local', 'receiver', 'user'));
+      rx.cancel(message);
+      await d.discard().catch(() => undefined); // not wanted: the relay frees it now
+    },
+    interrupt: async () => {
+      t.fail(cancelled('local', 'receiver', 'interrupted'));
+      rx.interrupt(); // `.part` and progress stay; the next run resumes with a Range
+    },
+  });
+  rx.attach(channel);
+  t.report('connected', { path: 'relay' });
+}

@@ -1,0 +1,194 @@
+// Node-only: the sender's store-and-forward fallback. Decides when the relay takes over (recipient
+// offline, no connection within a bounded time, a connection that stays dead, or `relay: 'only'`)
+// and then feeds the same TransferSender into a relay upload from its last acknowledged chunk.
+import type { ContactDevice } from '../contacts/key-directory.ts';
+import { HypersendError } from '../errors.ts';
+import { RelayUploadChannel, type RelayUploadState } from '../relay/upload-channel.ts';
+import type { TransferSender } from '../transfer/sender.ts';
+import type { RelayAccess } from './relay-access.ts';
+import { deleteRelayState, loadRelayState, saveRelayState } from './relay-state.ts';
+import type { TransferContext } from './transfer-context.ts';
+import type { Transfer } from './transfer-handle.ts';
+
+/** `allowed` (default): peer-to-peer first, the relay when that fails; `never`; `only`. */
+export type RelayMode = 'allowed' | 'never' | 'only';
+
+/** Default wait for a usable peer connection (after accept, or after losing one) before relaying. */
+export const DEFAULT_RELAY_AFTER_MS = 20_000;
+
+/** Fresh relay channels after failures, per transfer. */
+const MAX_RESTARTS = 3;
+
+/** How long the relay announces an object: the relay's default object lifetime. */
+const NOTICE_LIFETIME_MS = 7 * 86_400_000;
+
+/** What {@link RelayFallback} needs from the outgoing driver. */
+export interface RelayFallbackOptions {
+  ctx: TransferContext;
+  relay: RelayAccess | undefined;
+  t: Transfer;
+  tx: TransferSender;
+  recipient: { userId: string; deviceId: string };
+  mode: RelayMode;
+  afterMs: number;
+  /** Stop everything peer-to-peer (re-offers, timers, the session): the relay has the transfer now. */
+  onTakeover(): void;
+}
+
+/**
+ * One outgoing transfer's relay fallback.
+ *
+ * @example
+ * const relay = new RelayFallback({ ctx, relay, t, tx, recipient, mode, afterMs, onTakeover });
+ * if (recipientOffline) await relay.start('recipient offline');
+ * // on accept / lost connection: relay.arm(); once connected: relay.disarm();
+ */
+export class RelayFallback {
+  readonly #o: RelayFallbackOptions;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #active = false;
+  /** The upload's location, also kept here for clients without a state folder. */
+  #state: RelayUploadState | undefined;
+  #restarts = 0;
+
+  constructor(o: RelayFallbackOptions) {
+    this.#o = o;
+    o.tx.on('done', () => this.#forget());
+    o.tx.on('error', (e) => {
+      this.disarm();
+      if (!HypersendError.is(e, 'cancelled') || e.details?.reason !== 'interrupted') this.#forget();
+    });
+  }
+
+  /** True once the relay carries the transfer: the peer path must stay quiet. */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** Whether this transfer may use the relay at all. */
+  get allowed(): boolean {
+    return this.#o.mode !== 'never' && this.#o.relay !== undefined && this.#o.tx.layout !== undefined;
+  }
+
+  /** An upload from an earlier run of this transfer exists: continue it rather than start over. */
+  async hasUpload(): Promise<boolean> {
+    const dir = this.#o.ctx.stateDir;
+    if (!this.allowed || dir === undefined) return false;
+    return (await loadRelayState(dir, this.#o.tx.transferId)) !== undefined;
+  }
+
+  /** Start the timer: unless {@link disarm}ed in time, the relay takes over. */
+  arm(): void {
+    if (!this.allowed || this.#active || this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.start('no peer connection').catch((err: unknown) =>
+        this.#o.t.fail(HypersendError.is(err) ? err : new HypersendError('io', String(err))),
+      );
+    }, this.#o.afterMs);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  disarm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Hand the transfer to the relay: upload the chunks from the last acknowledged one (or continue
+   * an earlier upload from the relay's offset), then announce the object to the recipient device.
+   *
+   * @throws HypersendError `unsupported` for a stream (its length is unknown), `relay_unavailable`.
+   */
+  async start(reason: string): Promise<void> {
+    const { ctx, relay, t, tx, recipient } = this.#o;
+    if (this.#active || !t.active || !tx.active) return;
+    const layout = tx.layout;
+    if (relay === undefined || layout === undefined)
+      throw new HypersendError('unsupported', 'only files (not streams) can go through the relay');
+    this.disarm();
+    this.#active = true;
+    this.#o.onTakeover();
+    const me = ctx.client.me;
+    const device = ctx.client.device;
+    if (me === undefined || device === undefined) throw new HypersendError('not_connected', 'not connected');
+    const stateDir = ctx.stateDir;
+    const resume =
+      this.#state ?? (stateDir === undefined ? undefined : await loadRelayState(stateDir, tx.transferId));
+    ctx.log.info(
+      { transferId: tx.transferId, reason, resume: resume !== undefined },
+      'sending through the relay',
+    );
+    const tus = await relay.tus();
+    const channel = new RelayUploadChannel({
+      tus,
+      envelope: tx.offer,
+      transferId: tx.transferId,
+      recipient: recipient.userId,
+      layout,
+      firstChunk: tx.acknowledged,
+      ...(resume === undefined ? {} : { resume }),
+      saveState: async (s) => {
+        this.#state = s;
+        if (stateDir !== undefined) await saveRelayState(stateDir, tx.transferId, s);
+      },
+      onComplete: async ({ objectId, size }) => {
+        await relay.announce({
+          to: { user: recipient.userId, device: recipient.deviceId },
+          senderDevice: device.deviceId,
+          transferId: tx.transferId,
+          objectId,
+          size,
+          expiresAt: Date.now() + NOTICE_LIFETIME_MS,
+        });
+      },
+    });
+    tx.attach(channel);
+    t.report('connected', { path: 'relay' });
+    await channel.open();
+  }
+
+  /**
+   * The relay channel failed (relay down longer than the channel's own retries): attach a fresh
+   * one that continues from the relay's offset, a few times, before the engine gives up.
+   */
+  restart(): void {
+    if (!this.#active || this.#restarts >= MAX_RESTARTS) return;
+    this.#restarts++;
+    this.#active = false;
+    setTimeout(() => {
+      this.start('relay channel lost').catch((err: unknown) =>
+        this.#o.t.fail(HypersendError.is(err) ? err : new HypersendError('io', String(err))),
+      );
+    }, 1000).unref?.();
+  }
+
+  #forget(): void {
+    this.disarm();
+    const dir = this.#o.ctx.stateDir;
+    if (dir !== undefined) void deleteRelayState(dir, this.#o.tx.transferId).catch(() => undefined);
+  }
+}
+
+/**
+ * The recipient device a relay transfer is sealed to when none is online to choose from: the one
+ * asked for (id or name), else their first registered device. (The key is sealed to one device;
+ * fanning out to every device of the recipient is not done yet.)
+ *
+ * @throws HypersendError `not_reachable` (no devices), `not_found` (no such device).
+ */
+export async function pickRelayDevice(
+  ctx: TransferContext,
+  to: string,
+  wanted: string | undefined,
+): Promise<ContactDevice> {
+  const devices = await ctx.client.keys.devicesOf(to);
+  if (wanted !== undefined) {
+    const d = devices.find((x) => x.deviceId === wanted) ?? devices.find((x) => x.name === wanted);
+    if (d === undefined) throw new HypersendError('not_found', `${to} has no device ${wanted}`);
+    return d;
+  }
+  const first = devices[0];
+  if (first === undefined) throw new HypersendError('not_reachable', `${to} has no devices`);
+  return first;
+}
