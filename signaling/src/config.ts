@@ -47,6 +47,8 @@ export const ENV = {
   HYPERSEND_TURN_MINTS_PER_MINUTE: 'TURN credentials one user may mint per minute (default 10)',
   HYPERSEND_RELAY_URL:
     'base URL of the store-and-forward relay, advertised to clients at GET /v1/config (default: none)',
+  HYPERSEND_CHAT_RETENTION:
+    'chat messages older than this many seconds are removed (60-3153600000; default: kept forever)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info (default), debug, trace, silent',
 } as const;
 export type EnvName = keyof typeof ENV;
@@ -122,6 +124,7 @@ const EnvSchema = z.object({
   HYPERSEND_TURN_TTL: int(60, 86400).default(3600),
   HYPERSEND_TURN_MINTS_PER_MINUTE: int(1, 1000).default(10),
   HYPERSEND_RELAY_URL: z.url().optional(),
+  HYPERSEND_CHAT_RETENTION: int(60, 3_153_600_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -166,6 +169,8 @@ export type SignalingConfig = {
   turn: { secrets: string[]; uris: string[]; ttlSeconds: number; mintsPerMinute: number } | undefined;
   /** Store-and-forward relay base URL advertised to clients; undefined when none. */
   relayUrl: string | undefined;
+  /** Chat messages older than this are removed; null keeps them. */
+  chatRetentionMs: number | null;
   logLevel: string;
 };
 
@@ -272,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>): SignalingCo
           }
         : undefined,
     relayUrl: e.HYPERSEND_RELAY_URL?.replace(/\/+$/, ''),
+    chatRetentionMs: e.HYPERSEND_CHAT_RETENTION === undefined ? null : e.HYPERSEND_CHAT_RETENTION * 1000,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -7,6 +7,10 @@ import { createRateLimiter } from './auth/rate-limiter.ts';
 import { createRefreshTokens } from './auth/refresh-tokens.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import { createWsTickets } from './auth/ws-tickets.ts';
+import { createChatModule } from './chat/chat-module.ts';
+import { ChatRelationships } from './chat/chat-relationships.ts';
+import type { ChatStore } from './chat/chat-store.ts';
+import { openChatStore } from './chat/open-chat-store.ts';
 import type { SignalingConfig } from './config.ts';
 import { type Clock, type ServerContext, systemClock } from './context.ts';
 import { authRoutes } from './http/auth-routes.ts';
@@ -64,6 +68,8 @@ const LOGIN_WINDOW_MS = 15 * 60_000;
 export async function createSignalingServer(options: {
   config: SignalingConfig;
   store?: Store;
+  /** Chat store; default: opened from the config next to the main store. */
+  chatStore?: ChatStore;
   /** Relay notice store; default: opened from the config next to the main store. */
   relayNotices?: RelayNoticeStore;
   log?: Logger;
@@ -112,7 +118,10 @@ export async function createSignalingServer(options: {
     });
     const tickets = createWsTickets({ clock });
     const tokens = createTokenVerifier({ access, external, tickets });
-    const relationships = new ContactRelationships(store);
+    const chatStore = options.chatStore ?? (await openChatStore(config, log));
+    if (options.chatStore === undefined) cleanups.push(() => chatStore.close());
+    // Contacts, or members of a shared conversation, may reach each other.
+    const relationships = new ChatRelationships(new ContactRelationships(store), chatStore);
     const ctx: ServerContext = { config, store, log, clock, metrics, tokens, relationships };
 
     const accounts = createAccounts({
@@ -160,17 +169,30 @@ export async function createSignalingServer(options: {
     });
     cleanups.push(() => relayNotices.close());
 
+    const chat = createChatModule({
+      store,
+      chatStore,
+      contacts: relationships.contacts,
+      clock,
+      log,
+      retentionMs: config.chatRetentionMs,
+      onRelationshipChange: relationshipChanges.publish,
+    });
+    cleanups.push(() => chat.close());
+
     const app = uWS.App();
     registerRoutes(app, ctx, [
       ...healthRoutes(ctx),
       ...authRoutes({ accounts, access, tokens }),
       ...deviceRoutes({ devices }),
       ...contactRoutes({ contacts }),
+      ...chat.routes,
       ...noticeRoutes({ notices: relayNotices, relayUrl: config.relayUrl }),
       // The issuer validates its settings here, so a bad TURN secret stops start-up.
       ...(config.turn ? turnRoutes({ turn: createTurnCredentialIssuer({ ...config.turn, clock }) }) : []),
     ]);
     const gateway = registerWebSocket(app, ctx, {
+      chat: (replies) => chat.frames(replies),
       bus,
       relationshipChanges,
       idleTimeoutSeconds: config.limits.wsIdleTimeoutSeconds,

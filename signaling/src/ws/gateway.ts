@@ -1,5 +1,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { CloseCode, MAX_WS_PAYLOAD_BYTES } from '@hypersend/protocol';
+import type { ChatFrameHandler } from '../chat/chat-frame-handler.ts';
+import type { ChatReplies } from '../chat/chat-ws.ts';
 import type { ServerContext } from '../context.ts';
 import { type Bus, createLocalBus } from './bus.ts';
 import { type Connection, createConnection } from './connection.ts';
@@ -40,6 +42,8 @@ export interface GatewayOptions {
    * pair's cached reachability at once, so a removed or blocked contact can no longer signal.
    */
   relationshipChanges?: RelationshipChanges;
+  /** Builds the `chat.*` frame handler around this gateway's sender; without it chat is off. */
+  chat?: (replies: ChatReplies) => ChatFrameHandler;
 }
 
 /** A feed of relationship changes between two users, e.g. `RelationshipFeed`. */
@@ -108,7 +112,16 @@ export function registerWebSocket(
     ws.end(code, message);
   }
 
-  const onMessage = createMessageHandler({ ctx, sender, router, presence, counters, close });
+  const chat = options.chat?.(sender);
+  const onMessage = createMessageHandler({
+    ctx,
+    sender,
+    router,
+    presence,
+    counters,
+    close,
+    ...(chat === undefined ? {} : { chat }),
+  });
 
   app.ws<Connection>('/v1/ws', {
     maxPayloadLength: HARD_MAX_PAYLOAD_BYTES,

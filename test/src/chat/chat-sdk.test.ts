@@ -1,0 +1,171 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type HypersendClient, HypersendError } from '@hypersend/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { befriend, eventually, type SdkUser, sdkUser } from '../sdk/sdk-fixtures.ts';
+import { inbox, secondDevice, waitFor } from './chat-fixtures.ts';
+
+// Two real SDK users (Alice with two devices) over a real signaling server on port 0.
+describe('chat end to end: SDK clients over a real server', () => {
+  let server: TestServer;
+  let alice: SdkUser;
+  let bob: SdkUser;
+  let alicePhone: HypersendClient;
+  const MARKER = `plaintext-marker-${Math.random().toString(36).slice(2)}`;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    alice = await sdkUser(server, { prefix: 'alice' });
+    bob = await sdkUser(server, { prefix: 'bob' });
+    await befriend(alice, bob);
+    alicePhone = await secondDevice(server, alice);
+    await Promise.all([alice.client.connect(), bob.client.connect(), alicePhone.connect()]);
+  });
+
+  /** A new group of Alice and Bob (the direct conversation is one per pair). */
+  const fresh = () => alice.client.chat.create([bob.client.me!.userId], { title: 'test' });
+
+  afterAll(async () => {
+    alice?.client.close();
+    bob?.client.close();
+    alicePhone?.close();
+    await server?.close();
+  });
+
+  it('delivers a message to the recipient and to the sender’s other device, decrypted', async () => {
+    const bobGot = inbox(bob.client);
+    const phoneGot = inbox(alicePhone);
+    const conv = await alice.client.chat.create([bob.client.me!.userId]);
+    expect(conv.kind).toBe('direct');
+    const sent = await alice.client.chat.send(conv.id, `hello ${MARKER}`);
+    expect(sent).toMatchObject({ duplicate: false, devices: 3 });
+
+    const [atBob] = await waitFor(bobGot, 1, (m) => m.kind === 'text');
+    expect(atBob).toMatchObject({ text: `hello ${MARKER}`, outgoing: false, seq: sent.seq });
+    expect(atBob!.failure).toBeUndefined();
+    const [atPhone] = await waitFor(phoneGot, 1, (m) => m.kind === 'text');
+    expect(atPhone).toMatchObject({ text: `hello ${MARKER}`, outgoing: true, seq: sent.seq });
+    // The same direct conversation comes back when Bob "creates" it.
+    expect((await bob.client.chat.create([alice.client.me!.userId])).id).toBe(conv.id);
+  });
+
+  it('stores a repeated client message id once', async () => {
+    const conv = await fresh();
+    const first = await alice.client.chat.send(conv.id, 'once', { messageId: 'm_retry-1' });
+    const again = await alice.client.chat.send(conv.id, 'once', { messageId: 'm_retry-1' });
+    expect(again).toMatchObject({ duplicate: true, seq: first.seq });
+    const page = await bob.client.chat.history(conv.id, { after: first.seq - 1 });
+    expect(page.messages.filter((m) => m.messageId === 'm_retry-1')).toHaveLength(1);
+  });
+
+  it('an offline device catches up in order, exactly once, after reconnecting', async () => {
+    const conv = await fresh();
+    const got = inbox(bob.client);
+    bob.client.disconnect();
+    const texts = Array.from({ length: 7 }, (_, i) => `offline ${i}`);
+    for (const t of texts) await alice.client.chat.send(conv.id, t);
+    await bob.client.connect();
+    const caught = await waitFor(got, texts.length, (m) => m.conversation === conv.id && m.kind === 'text');
+    expect(caught.map((m) => m.text)).toEqual(texts);
+    expect(caught.map((m) => m.seq)).toEqual([...caught.map((m) => m.seq)].sort((a, b) => a - b));
+
+    // Delivered receipts reach the server; a reconnect then replays nothing from this conversation.
+    await new Promise((r) => setTimeout(r, 300));
+    bob.client.disconnect();
+    await bob.client.connect();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.filter((m) => m.conversation === conv.id && m.kind === 'text')).toHaveLength(texts.length);
+  });
+
+  it('a fresh process on the same device resumes after the last acknowledged message', async () => {
+    const conv = await fresh();
+    await alice.client.chat.send(conv.id, 'seen before');
+    const got = inbox(bob.client);
+    await waitFor(got, 1, (m) => m.conversation === conv.id && m.kind === 'text');
+    await new Promise((r) => setTimeout(r, 400)); // the batched delivered receipt goes out
+    bob.client.close();
+
+    await alice.client.chat.send(conv.id, 'while away');
+    const restarted = await secondDevice(server, bob, bob.identityStore);
+    const after = inbox(restarted);
+    await restarted.connect();
+    await eventually(() => after.some((m) => m.text === 'while away'), 10_000, 'catch-up');
+    expect(after.filter((m) => m.conversation === conv.id && m.kind === 'text').map((m) => m.text)).toEqual([
+      'while away',
+    ]);
+    restarted.close();
+    bob.client = await secondDevice(server, bob, bob.identityStore);
+    await bob.client.connect();
+  });
+
+  it('cumulative delivered and read receipts reach the sender', async () => {
+    const conv = await fresh();
+    const receipts: Array<{ user: string; delivered: number; read: number }> = [];
+    alice.client.chat.on('receipt', (r) => {
+      if (r.conversation === conv.id) receipts.push(r);
+    });
+    const sent = await alice.client.chat.send(conv.id, 'read me');
+    const bobId = bob.client.me!.userId;
+    await eventually(
+      () => receipts.some((r) => r.user === bobId && r.delivered >= sent.seq),
+      10_000,
+      'delivered',
+    );
+    await bob.client.chat.markRead(conv.id, sent.seq);
+    await eventually(() => receipts.some((r) => r.user === bobId && r.read >= sent.seq), 10_000, 'read');
+    const info = await alice.client.chat.get(conv.id);
+    expect(info.members.find((m) => m.userId === bobId)).toMatchObject({
+      delivered: sent.seq,
+      read: sent.seq,
+    });
+  });
+
+  it('typing indicators reach the other member and are never stored', async () => {
+    const conv = await fresh();
+    const typing: string[] = [];
+    bob.client.chat.on('typing', (t) => {
+      if (t.conversation === conv.id) typing.push(t.user);
+    });
+    await alice.client.chat.typing(conv.id);
+    await eventually(() => typing.length > 0, 5_000, 'typing');
+    expect(typing[0]).toBe(alice.client.me!.userId);
+    expect((await bob.client.chat.history(conv.id)).messages.map((m) => m.kind)).toEqual(['system']);
+  });
+
+  it('deletes for everyone, leaving a tombstone', async () => {
+    const conv = await fresh();
+    const deleted: string[] = [];
+    bob.client.chat.on('deleted', (d) => deleted.push(d.messageId));
+    const sent = await alice.client.chat.send(conv.id, 'oops');
+    await expect(bob.client.chat.deleteMessage(conv.id, sent.messageId)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await alice.client.chat.deleteMessage(conv.id, sent.messageId);
+    await eventually(() => deleted.includes(sent.messageId), 5_000, 'deleted event');
+    const [tomb] = (await bob.client.chat.history(conv.id, { after: sent.seq - 1 })).messages;
+    expect(tomb).toMatchObject({ seq: sent.seq, messageId: sent.messageId });
+    expect(tomb!.deletedAt).toBeGreaterThan(0);
+    expect(tomb!.text).toBeUndefined();
+  });
+
+  it('refuses an over-long body with payload_too_large before sending', async () => {
+    const conv = await fresh();
+    const err = await alice.client.chat.send(conv.id, 'x'.repeat(5000)).catch((e: unknown) => e);
+    expect(HypersendError.is(err, 'payload_too_large')).toBe(true);
+  });
+
+  it('the store holds no plaintext: a byte scan of the database finds no marker', async () => {
+    // The marker was sent (and decrypted by Bob) in the first test.
+    await alice.client.chat.send((await fresh()).id, MARKER);
+    const files = readdirSync(server.dataDir).filter((f) => f.startsWith('hypersend.db'));
+    expect(files).toContain('hypersend.db');
+    let scanned = 0;
+    for (const f of files) {
+      const bytes = readFileSync(join(server.dataDir, f));
+      scanned += bytes.length;
+      expect(bytes.includes(MARKER)).toBe(false);
+    }
+    expect(scanned).toBeGreaterThan(0);
+  });
+});
