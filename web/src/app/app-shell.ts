@@ -1,9 +1,10 @@
 // The signed-in app: contacts on one side, the open contact (conversation, files, safety number)
 // on the other, and the files panel. Owns every view's lifetime so logging out stops all timers.
 
-import type { HypersendClient } from '@hypersend/client';
+import type { HypersendClient } from '@hypersend/client/browser';
 import type { ContactInfo } from '@hypersend/protocol';
 import { contactsView } from './contacts-view.ts';
+import { type ConversationView, conversationView } from './conversation-view.ts';
 import { el, replaceChildren } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 import { safetyNumberView } from './safety-number-view.ts';
@@ -58,11 +59,15 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
     el('h2', { id: 'pane-title' }, 'No contact open'),
     el('p', { class: 'muted' }, 'Open a contact to chat, send files and compare safety numbers.'),
   );
+  let conversation: ConversationView | undefined;
   const open = (contact: ContactInfo) => {
     banner.clear();
+    conversation?.close();
+    conversation = conversationView(client, banner, contact);
     replaceChildren(
       pane,
       el('h2', { id: 'pane-title' }, `${contact.displayName} (@${contact.username})`),
+      conversation.element,
       sendFilesView(client, banner, transfers, contact.username),
       safetyNumberView(client, banner, contact.username),
     );
@@ -76,6 +81,7 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
     for (const off of offs) off();
     contacts.close();
     transfers.close();
+    conversation?.close();
     whoami.textContent = '';
     connection.textContent = '';
     client.logout().then(

@@ -1,5 +1,5 @@
 // Log in or create an account. One form, two submit buttons: the one pressed decides.
-import type { HypersendClient } from '@hypersend/client';
+import type { HypersendClient } from '@hypersend/client/browser';
 import { el, uid } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 

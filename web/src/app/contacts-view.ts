@@ -1,7 +1,7 @@
 // Contacts: ask someone by username, accept requests, pick a contact to talk to. The server pushes
 // no contact events, so the list is polled while signed in (and refreshed after every action).
 
-import type { HypersendClient } from '@hypersend/client';
+import type { HypersendClient } from '@hypersend/client/browser';
 import type { ContactInfo } from '@hypersend/protocol';
 import { el, uid } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';

@@ -1,6 +1,6 @@
 // One place where failures reach the user: the stable code first (what support and docs refer to),
 // then the message. The banner is a live region, so screen readers announce it.
-import { HypersendError } from '@hypersend/client';
+import { HypersendError } from '@hypersend/client/browser';
 import { AppError } from './runtime-config.ts';
 
 /** A failure as shown: stable code plus human message. */

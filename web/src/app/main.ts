@@ -1,5 +1,5 @@
 // Entry point of the web app: read where the servers are, make the SDK client, show sign-in.
-import { createClient, type HypersendClient } from '@hypersend/client';
+import { createClient, type HypersendClient } from '@hypersend/client/browser';
 import { openShell } from './app-shell.ts';
 import { authView } from './auth-view.ts';
 import { byId, replaceChildren } from './dom.ts';

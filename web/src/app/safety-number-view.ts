@@ -1,6 +1,6 @@
 // Safety numbers: both people see the same digits when nobody sits between them. Comparing them out
 // of band (in person, on a call) is what makes the end-to-end encryption trustworthy.
-import type { HypersendClient } from '@hypersend/client';
+import type { HypersendClient } from '@hypersend/client/browser';
 import { el } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 

@@ -1,6 +1,6 @@
 // Pick or drop files to send to the open contact. The drop zone is a convenience on top of a real,
 // labelled file input, which is what keyboard and screen-reader users operate.
-import type { HypersendClient } from '@hypersend/client';
+import type { HypersendClient } from '@hypersend/client/browser';
 import { el, uid } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 import { formatBytes } from './format.ts';

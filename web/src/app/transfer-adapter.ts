@@ -1,11 +1,16 @@
-// The seam between the app and the browser SDK's transfer implementation (sources from File,
-// sinks to OPFS / File System Access): everything platform-specific about sending and receiving
-// files is here, so views stay the same when the SDK's browser pieces change.
-import type { HypersendClient } from '@hypersend/client';
-import { AppError } from './runtime-config.ts';
-import type { Offer, TransferHandle } from './transfers-view.ts';
+// The seam between the app and the browser SDK's transfer implementation (File/Blob sources, OPFS /
+// picked-folder / capped-memory sinks): everything platform-specific about sending and receiving
+// files is here, so the views stay the same when the SDK's browser pieces change.
+import {
+  acceptInto,
+  type HypersendClient,
+  type IncomingTransfer,
+  readReceivedFile,
+  sendFiles as sdkSendFiles,
+  type Transfer,
+} from '@hypersend/client/browser';
 
-/** A received file the user can save: its (sanitized) name and an object URL of its bytes. */
+/** A received file the user can save: its name and an object URL of its bytes. */
 export interface AcceptedFile {
   name: string;
   url: string;
@@ -13,34 +18,41 @@ export interface AcceptedFile {
 
 /** An accepted offer: the running transfer and, once it is done, the files to save. */
 export interface AcceptedOffer {
-  transfer: TransferHandle;
-  files: () => AcceptedFile[];
+  transfer: Transfer;
+  /** After `done`: every received file as an object URL (revoked when the page goes away). */
+  files(): Promise<AcceptedFile[]>;
 }
 
 /**
- * Accept `offer` into browser storage.
+ * Accept `offer` into the browser's origin-private storage (OPFS; memory with a cap where there
+ * is none), one folder per transfer so equal names from different transfers never collide.
  *
  * @example
- * const { transfer } = acceptOffer(offer);
+ * const { transfer, files } = acceptOffer(offer);
+ * transfer.on('done', async () => show(await files()));
  */
-export function acceptOffer(offer: Offer): AcceptedOffer {
-  void offer;
-  throw unsupported('receiving files');
+export function acceptOffer(offer: IncomingTransfer): AcceptedOffer {
+  const folder = `received/${offer.transferId}`;
+  const transfer = acceptInto(offer, folder);
+  return {
+    transfer,
+    files: async () => {
+      const out: AcceptedFile[] = [];
+      for (const { path } of offer.files) {
+        const file = await readReceivedFile(folder, path);
+        out.push({ name: path.split('/').pop() ?? path, url: URL.createObjectURL(file) });
+      }
+      return out;
+    },
+  };
 }
 
 /**
- * Send `files` (from a file picker or a drop) to `username`.
+ * Send `files` (from a file picker or a drop) to `username`; read in slices, never whole.
  *
  * @example
  * transfers.track(sendFiles(client, 'bob', [...input.files]), 'to bob');
  */
-export function sendFiles(client: HypersendClient, username: string, files: readonly File[]): TransferHandle {
-  void client;
-  void username;
-  void files;
-  throw unsupported('sending files');
-}
-
-function unsupported(what: string): AppError {
-  return new AppError('unsupported', `${what} is not available in this browser build yet`);
+export function sendFiles(client: HypersendClient, username: string, files: readonly File[]): Transfer {
+  return sdkSendFiles(client, username, files);
 }

@@ -1,22 +1,17 @@
 // Files in flight, both directions: incoming offers to accept or decline, and one progress row per
 // transfer with bytes, rate, ETA and the path the bytes take. File names and sender names come from
 // peers and are set as text only.
-import type { ClientEvents, HypersendClient } from '@hypersend/client';
+import type { HypersendClient, IncomingTransfer, Transfer } from '@hypersend/client/browser';
 import { el } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 import { describePath, formatBytes, formatEta, formatRate } from './format.ts';
 import { type AcceptedFile, acceptOffer } from './transfer-adapter.ts';
 
-/** An offer as the SDK raises it. */
-export type Offer = ClientEvents['offer'];
-/** A running transfer as `client.send` and `offer.accept` return it. */
-export type TransferHandle = ReturnType<HypersendClient['send']>;
-
 /** The transfers panel. */
 export interface TransfersView {
   element: HTMLElement;
   /** Show a transfer this device started (sender side). */
-  track(transfer: TransferHandle, label: string): void;
+  track(transfer: Transfer, label: string): void;
   close(): void;
 }
 
@@ -45,7 +40,7 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
     noOffers.hidden = offers.children.length > 0;
   };
 
-  const track = (transfer: TransferHandle, label: string, onDone?: () => AcceptedFile[]): void => {
+  const track = (transfer: Transfer, label: string, received?: () => Promise<AcceptedFile[]>): void => {
     const bar = el('progress', { max: 1, value: 0, 'aria-label': `Progress of ${label}` });
     const figures = el('span', { class: 'figures' }, 'waiting for the recipient…');
     const state = el('span', { class: 'transfer-state', 'data-state': 'active' }, 'active');
@@ -83,7 +78,12 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
     transfer.on('done', (r) => {
       bar.value = 1;
       setState('done', `done (${formatBytes(r.bytes)})`);
-      for (const file of onDone?.() ?? []) li.append(saveLink(file));
+      received?.().then(
+        (files) => {
+          for (const file of files) li.append(saveLink(file));
+        },
+        (err: unknown) => banner.show(err, 'Received, but the file cannot be read back'),
+      );
     });
     transfer.on('error', (err) => {
       setState('failed', `failed [${err.code}]`);
@@ -91,7 +91,7 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
     });
   };
 
-  const showOffer = (offer: Offer) => {
+  const showOffer = (offer: IncomingTransfer) => {
     const names = offer.files.map((f) => `${f.path} (${f.size === undefined ? '?' : formatBytes(f.size)})`);
     const who = offer.sender.username;
     const accept = el('button', { type: 'button', 'aria-label': `Accept files from ${who}` }, 'Accept');

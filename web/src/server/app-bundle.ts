@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { browserSdkBuildOptions } from '@hypersend/client/bundle-browser';
 import { build } from 'esbuild';
 
 /** The files the server serves, fixed at start-up. */
@@ -15,6 +16,7 @@ export interface AppAssets {
 
 /** Where the app's sources live (web/src/app). */
 export const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'app');
+const REPO_DIR = join(APP_DIR, '..', '..', '..');
 
 /**
  * Bundle `web/src/app` for browsers: one minified ESM file with the SDK's browser entry
@@ -29,9 +31,7 @@ export async function buildAppAssets(appDir: string = APP_DIR): Promise<AppAsset
     entryPoints: [join(appDir, 'main.ts'), join(appDir, 'styles.css')],
     bundle: true,
     format: 'esm',
-    platform: 'browser',
-    target: ['chrome110', 'firefox115', 'safari16'],
-    conditions: ['browser'],
+    ...browserSdkBuildOptions(),
     minify: true,
     legalComments: 'none',
     sourcemap: false,
@@ -39,6 +39,7 @@ export async function buildAppAssets(appDir: string = APP_DIR): Promise<AppAsset
     outdir: '/hypersend-web-bundle',
     entryNames: '[name]',
     logLevel: 'silent',
+    absWorkingDir: REPO_DIR,
   });
   const output = (name: string): Buffer => {
     const file = result.outputFiles.find((f) => basename(f.path) === name);
