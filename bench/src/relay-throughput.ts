@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../../test/src/helpers/server.ts';
 import { registerUser } from '../../test/src/helpers/users.ts';
+import { compared, emitResult } from './lib/bench-result.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MB = 1024 * 1024;
@@ -152,6 +153,16 @@ async function main(): Promise<void> {
     console.log(`download:  ${rate(downloadS)} MB/s (${downloadS.toFixed(2)} s)`);
     console.log(`disk copy: ${rate(copyS)} MB/s (${copyS.toFixed(2)} s, same size, fsync)`);
     console.log(`relay peak RSS: ${rss.toFixed(0)} MiB`);
+    const copy = { label: 'plain local disk copy (same size, fsync)', value: mb / copyS };
+    emitResult({
+      bench: 'relay-throughput',
+      tiny: mb < 64,
+      figures: [
+        compared('relay.upload', `Relay upload (tus PATCH + fsync), ${mb} MiB`, mb / uploadS, 'MiB/s', copy),
+        compared('relay.download', `Relay download (GET), ${mb} MiB`, mb / downloadS, 'MiB/s', copy),
+        { id: 'relay.peak_rss', label: `Relay process peak RSS, ${mb} MiB object`, value: rss, unit: 'MiB' },
+      ],
+    });
   } finally {
     relay.child.kill('SIGTERM');
     await signaling.close();

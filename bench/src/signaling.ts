@@ -58,6 +58,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       ...o.serverNodeArgs,
       ...(o.serverCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(o.serverCpuProf)}`] : []),
     ];
+    const peerjs = o.server === 'peerjs';
     server = await startServerProcess(
       {
         HYPERSEND_ENV: 'development',
@@ -76,7 +77,8 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         HYPERSEND_WS_RATE: '100000',
         HYPERSEND_WS_BURST: '1000000',
       },
-      { nodeArgs },
+      // The reference runs under the same launcher, load generator and phases: only the server differs.
+      peerjs ? { nodeArgs, script: 'bench/src/lib/peerjs-server-main.ts' } : { nodeArgs },
     );
     const srv = server;
     console.log(`server pid ${srv.pid} at ${srv.url} (${srv.binding})`);
@@ -87,6 +89,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         new LoadWorker(
           {
             index,
+            target: o.server,
             url: srv.url,
             wsUrl: srv.wsUrl,
             ...slice,
@@ -124,7 +127,11 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       };
     };
 
-    process.stdout.write(`provisioning ${o.connections} users (device + contact pair) … `);
+    process.stdout.write(
+      peerjs
+        ? 'starting the load generator (peerjs-server has no accounts to provision) … '
+        : `provisioning ${o.connections} users (device + contact pair) … `,
+    );
     const tProvision = performance.now();
     const provisioned = await all({ t: 'provision' }, 'provisioned', PROVISION_TIMEOUT_MS);
     const provisionS = (performance.now() - tProvision) / 1000;
@@ -189,9 +196,10 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       date: new Date().toISOString(),
       host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
       server: {
+        name: o.server,
         binding: srv.binding,
-        store: 'embedded SQLite',
-        auth: 'external EdDSA JWT (bearer)',
+        store: peerjs ? 'in memory (peerjs-server has no store)' : 'embedded SQLite',
+        auth: peerjs ? 'none (key, id and token in the URL)' : 'external EdDSA JWT (bearer)',
         nodeArgs: o.serverNodeArgs,
       },
       config: {
@@ -268,7 +276,7 @@ function windowFor(o: SignalingBenchOptions): number {
 async function main(): Promise<void> {
   const o = parseSignalingOptions(process.argv.slice(2));
   console.log(
-    `signaling benchmark: ${o.connections} connections, ${o.workers} worker(s), ${o.durationS} s phases, ` +
+    `signaling benchmark (${o.server}): ${o.connections} connections, ${o.workers} worker(s), ${o.durationS} s phases, ` +
       `${o.rate}/s latency rate${o.ack ? ', with acks' : ''}, ${cpus().length} CPUs shared with the server`,
   );
   const result = await runSignalingBench(o);

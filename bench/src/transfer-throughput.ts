@@ -21,12 +21,15 @@ import { pathToFileURL } from 'node:url';
 // bench has no package dependency on the SDK; a relative import keeps it that way.
 import { TransferPair } from '../../client-sdk/src/transfer/fixtures/transfer-pair.ts';
 import { median, roundTimeoutMs } from './lib/bench-options.ts';
+import { emitResult } from './lib/bench-result.ts';
 import { runPair } from './lib/pair-harness.ts';
+import { transferResult } from './lib/transfer-figures.ts';
 import { describe, RAW_CHILD } from './raw-datachannel.ts';
 
 const MiB = 1024 * 1024;
 
-interface Options {
+/** Knobs of one run (exported for `small-file-latency.ts` and `croc.ts`, which reuse `encrypted`). */
+export interface Options {
   bytes: number;
   rounds: number;
   latencyRounds: number;
@@ -63,7 +66,8 @@ function options(argv = process.argv.slice(2)): Options {
   };
 }
 
-async function makeFile(path: string, bytes: number, sparse: boolean): Promise<void> {
+/** Create the payload file: random 1 MiB blocks, or sparse. */
+export async function makeFile(path: string, bytes: number, sparse: boolean): Promise<void> {
   if (sparse) {
     await (await open(path, 'w')).close();
     await truncate(path, bytes);
@@ -86,15 +90,22 @@ async function vmHwm(pid: number | undefined): Promise<number> {
   }
 }
 
-interface EncryptedRun {
+export interface EncryptedRun {
   mbps: number;
   firstByteMs: number;
+  /** `send` (offer creation) to the receiver's DONE: what a user waits for a small file. */
+  completeMs: number;
   senderPeak: number;
   receiverPeak: number;
 }
 
 /** One encrypted transfer of `file` between two fresh processes. */
-async function encrypted(file: string, work: string, bytes: number, o: Options): Promise<EncryptedRun> {
+export async function encrypted(
+  file: string,
+  work: string,
+  bytes: number,
+  o: Partial<Options>,
+): Promise<EncryptedRun> {
   const pair = new TransferPair();
   const dir = await mkdtemp(join(work, 'rx-'));
   const peaks = { tx: 0, rx: 0 };
@@ -125,6 +136,7 @@ async function encrypted(file: string, work: string, bytes: number, o: Options):
     return {
       mbps: bytes / 1e6 / ((got.at - first) / 1000),
       firstByteMs: first - offer.createAt,
+      completeMs: got.at - offer.createAt,
       senderPeak: peaks.tx,
       receiverPeak: peaks.rx,
     };
@@ -183,6 +195,19 @@ async function main(): Promise<void> {
       `send → first byte median: ${median(latency).toFixed(0)} ms (${latency.map((l) => l.toFixed(0)).join(', ')})`,
     );
     console.log(`peak RSS: sender ${mb(peaks.tx)}, receiver ${mb(peaks.rx)}`);
+    // Machine-readable line for bench/src/all.ts.
+    emitResult(
+      transferResult({
+        bytes: o.bytes,
+        sparse: o.sparse,
+        tiny: o.tiny,
+        rawMbps: rawMedian,
+        encryptedMbps: encMedian,
+        firstByteMs: median(latency),
+        senderPeakBytes: peaks.tx,
+        receiverPeakBytes: peaks.rx,
+      }),
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mintTurnCredentials, startCoturn } from '../../turn/src/index.ts';
 import { benchOptions, median, roundTimeoutMs } from './lib/bench-options.ts';
+import { compared, emitResult } from './lib/bench-result.ts';
 import { runPair } from './lib/pair-harness.ts';
 import { describe } from './raw-datachannel.ts';
 
@@ -73,6 +74,20 @@ async function main(): Promise<void> {
     console.log(`turn median:   ${tm.toFixed(1)} MB/s`);
     console.log(`ratio:         ${((tm / dm) * 100).toFixed(1)} %`);
     console.log(`turn set-up median: ${median(setup).toFixed(0)} ms`);
+    emitResult({
+      bench: 'turn-throughput',
+      tiny,
+      figures: [
+        compared(
+          'turn.turn_vs_direct',
+          `PeerSession through TURN (coturn on loopback, relay-only), ${(o.bytes / 1024 / 1024).toFixed(0)} MiB`,
+          tm,
+          'MB/s',
+          { label: 'direct PeerSession, same run', value: dm },
+        ),
+      ],
+      details: { direct, relayed, setupMs: setup, maxBps: cap },
+    });
   } finally {
     delete process.env.BENCH_ICE_SERVERS;
     delete process.env.BENCH_RELAY_ONLY;

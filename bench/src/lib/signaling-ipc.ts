@@ -1,5 +1,8 @@
 import type { HistogramData } from './signaling-histogram.ts';
 
+/** The server under test: Hypersend's signaling, or peerjs-server (npm `peer`) as the reference. */
+export type SignalingTarget = 'hypersend' | 'peerjs';
+
 /**
  * IPC between the signaling benchmark and its load-generator workers. Each worker owns a
  * contiguous range of users, paired (2k, 2k+1) as contacts; both ends of a pair live in the
@@ -7,6 +10,11 @@ import type { HistogramData } from './signaling-histogram.ts';
  */
 export interface LoadWorkerConfig {
   index: number;
+  /**
+   * Which server's protocol the generator speaks: ours, or peerjs-server's (the reference), which
+   * routes `{"type":"CANDIDATE","dst":<peer id>,"payload":…}` between peer ids and stamps `src`.
+   */
+  target: SignalingTarget;
   /** `http://127.0.0.1:PORT` */
   url: string;
   wsUrl: string;

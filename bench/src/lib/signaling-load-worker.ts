@@ -25,11 +25,12 @@ const DRAIN_LIMIT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 30_000;
 /** `{"type":"` is 9 bytes; the next byte tells the frame types the hot path cares about apart. */
 const TYPE_BYTE = 9;
-const S = 's'.charCodeAt(0);
-const A = 'a'.charCodeAt(0);
-const H = 'h'.charCodeAt(0);
-/** The send timestamp is the last member of `data`, so the frame ends with `"t":<ms>}}`. */
+/**
+ * The send timestamp is the last member of the payload, so a signal ends with `"t":<ms>}}`
+ * (peerjs-server re-serialises the frame, so the padding is gone: the number ends at its `}`).
+ */
 const T_MARK = Buffer.from('"t":');
+const CLOSE_BRACE = '}'.charCodeAt(0);
 /**
  * The timestamp field is padded to a fixed width with leading spaces (JSON allows whitespace
  * before a value), so a signal's length never changes and its frame can be precomputed.
@@ -41,16 +42,23 @@ const CANDIDATE =
   'generation 0 ufrag sWgP network-cost 999","sdpMid":"0","sdpMLineIndex":0';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadWorkerConfig;
+const peerjs = config.target === 'peerjs';
+if (peerjs && config.ack) throw new Error('--ack: peerjs-server has no acknowledgements');
+/** First byte after `{"type":"` of a routed signal, the server's greeting and an ack (-1: none). */
+const S = (peerjs ? 'C' : 's').charCodeAt(0);
+const H = (peerjs ? 'O' : 'h').charCodeAt(0);
+const A = peerjs ? -1 : 'a'.charCodeAt(0);
 const toParent = (msg: FromLoadWorker): void => {
   if (process.send && process.connected) process.send(msg);
 };
 
-const mint = tokenMinter({ ...config, publicKeyPem: '' });
+const mint = peerjs ? (i: number) => `t${i}` : tokenMinter({ ...config, publicKeyPem: '' });
 const ids: BenchIdentity[] = Array.from({ length: config.users }, (_, k) => {
   const index = config.firstUser + k;
   return {
     index,
-    userId: externalUserId(config.issuer, benchSubject(index)),
+    // peerjs-server knows no users or devices: a peer id per connection is all it routes by.
+    userId: peerjs ? `p${index}` : externalUserId(config.issuer, benchSubject(index)),
     deviceId: `d${index}`,
     token: mint(index),
   };
@@ -60,21 +68,31 @@ const sockets: Array<RawWs | undefined> = new Array(config.users);
 /** Frame head addressed from local socket k to its pair peer (k ^ 1), built once. */
 const heads = ids.map((_, k) => {
   const peer = ids[k ^ 1]!;
+  const sid = `s${config.firstUser + (k & ~1)}`;
+  // PeerJS clients send a candidate as `{candidate, type: 'data', connectionId}` to a peer id.
+  if (peerjs)
+    return `{"type":"CANDIDATE","dst":"${peer.userId}","payload":{"type":"data","connectionId":"${sid}",`;
   return (
     `{"type":"signal","to":{"user":"${peer.userId}","device":"${peer.deviceId}"},` +
-    `"kind":"candidate","sid":"s${config.firstUser + (k & ~1)}",`
+    `"kind":"candidate","sid":"${sid}","data":{`
   );
 });
 /** The signal from socket k without a request id, masked once; only the timestamp changes. */
-const templates = heads.map((head) => new MaskedTemplate(`${head}"data":{${CANDIDATE},"t":`, T_WIDTH, '}}'));
+const templates = heads.map((head) => new MaskedTemplate(`${head}${CANDIDATE},"t":`, T_WIDTH, '}}'));
 /** How a signal forwarded to socket k from its pair peer must begin, byte for byte. */
 const expectedHeads = ids.map((_, k) => {
   const peer = ids[k ^ 1]!;
+  const sid = `s${config.firstUser + (k & ~1)}`;
+  if (peerjs)
+    return Buffer.from(
+      `{"type":"CANDIDATE","src":"${peer.userId}","dst":"${ids[k]!.userId}","payload":{"type":"data","connectionId":"${sid}",`,
+    );
   return Buffer.from(
     `{"type":"signal","from":{"user":"${peer.userId}","device":"${peer.deviceId}"},` +
-      `"kind":"candidate","sid":"s${config.firstUser + (k & ~1)}","data":`,
+      `"kind":"candidate","sid":"${sid}","data":`,
   );
 });
+
 let requestId = 0;
 
 type Phase = 'idle' | 'throughput' | 'latency';
@@ -100,14 +118,18 @@ function send(k: number): void {
   const t = performance.now().toFixed(3).padStart(T_WIDTH);
   if (config.ack) {
     // Request ids change the length: built and masked in full (only with --ack).
-    ws.sendText(`${heads[k]}"id":"${(requestId++).toString(36)}","data":{${CANDIDATE},"t":${t}}}`);
+    ws.sendText(
+      `${heads[k]!.replace('"data":{', `"id":"${(requestId++).toString(36)}","data":{`)}${CANDIDATE},"t":${t}}}`,
+    );
   } else ws.sendFrame(templates[k]!.fill(t));
 }
 
 /** The `t` of a forwarded signal in `data[start, end)`, or NaN when it does not end as we built it. */
 function sendTime(data: Buffer, start: number, end: number): number {
   const at = data.lastIndexOf(T_MARK, end - 1);
-  return at < start ? Number.NaN : Number(data.toString('latin1', at + T_MARK.length, end - 2));
+  if (at < start) return Number.NaN;
+  const close = data.indexOf(CLOSE_BRACE, at);
+  return close < 0 || close >= end ? Number.NaN : Number(data.toString('latin1', at + T_MARK.length, close));
 }
 
 function onFrame(k: number, data: Buffer, start: number, end: number): void {
@@ -172,8 +194,10 @@ function open(k: number): Promise<string | null> {
     // The first frame, `hello`, proves the server accepted the credential and the device.
     helloWaiters[k] = () => done(null);
     openRawWs({
-      url: `${config.wsUrl}?device=${encodeURIComponent(id.deviceId)}`,
-      protocols: [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${id.token}`],
+      url: peerjs
+        ? `${config.wsUrl}?key=peerjs&id=${id.userId}&token=${id.token}`
+        : `${config.wsUrl}?device=${encodeURIComponent(id.deviceId)}`,
+      protocols: peerjs ? [] : [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${id.token}`],
       timeoutMs: CONNECT_TIMEOUT_MS,
       events: {
         onText: (data, start, end) => onFrame(k, data, start, end),
@@ -298,6 +322,8 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
 async function handle(msg: ToLoadWorker): Promise<FromLoadWorker | null> {
   switch (msg.t) {
     case 'provision': {
+      // peerjs-server has no accounts, devices or contacts: nothing to provision.
+      if (peerjs) return { t: 'provisioned', users: ids.length, requests: 0, ms: 0 };
       const t0 = performance.now();
       const requests = await provisionPairs(config.url, ids, config.httpConcurrency);
       return { t: 'provisioned', users: ids.length, requests, ms: performance.now() - t0 };

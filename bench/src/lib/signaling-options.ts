@@ -1,5 +1,9 @@
+import type { SignalingTarget } from './signaling-ipc.ts';
+
 /** Knobs of the signaling benchmark (`bench/src/signaling.ts`), from the command line. */
 export interface SignalingBenchOptions {
+  /** The server under test: ours (default) or peerjs-server, the reference, under the same load. */
+  server: SignalingTarget;
   /** WebSocket connections to open and hold; even, because connections work in pairs. */
   connections: number;
   /** Seconds of each measured phase (throughput, then latency). */
@@ -32,7 +36,7 @@ export interface SignalingBenchOptions {
 
 export const DEFAULT_RESULTS_PATH = 'bench/results/signaling.json';
 
-const USAGE = `usage: node --import tsx bench/src/signaling.ts [--connections N] [--duration S] [--rate R]
+const USAGE = `usage: node --import tsx bench/src/signaling.ts [--server hypersend|peerjs] [--connections N] [--duration S] [--rate R]
          [--workers W] [--window W] [--ack] [--connect-concurrency C] [--http-concurrency C]
          [--out FILE | --no-out] [--server-node-args "FLAGS"] [--server-cpu-prof DIR] [--generator-cpu-prof DIR] [--tiny]`;
 
@@ -63,6 +67,7 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
   }
   if (flags.has('help')) throw new Error(USAGE);
   const known = new Set([
+    'server',
     'connections',
     'duration',
     'rate',
@@ -89,8 +94,14 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
   const connections = num('connections', tiny ? 50 : 10_000);
   if (connections % 2 !== 0) throw new Error('--connections must be even (connections work in pairs)');
   const workers = Math.min(num('workers', tiny ? 1 : 2), connections / 2);
-  const out = flags.has('no-out') ? null : (values.get('out') ?? (tiny ? null : DEFAULT_RESULTS_PATH));
+  const server = values.get('server') ?? 'hypersend';
+  if (server !== 'hypersend' && server !== 'peerjs')
+    throw new Error(`--server must be hypersend or peerjs, got ${server}\n${USAGE}`);
+  // The committed results file holds our server's figures; the reference's go nowhere by default.
+  const defaultOut = tiny || server === 'peerjs' ? null : DEFAULT_RESULTS_PATH;
+  const out = flags.has('no-out') ? null : (values.get('out') ?? defaultOut);
   return {
+    server,
     connections,
     durationS: num('duration', tiny ? 1 : 10, false),
     rate: num('rate', tiny ? 500 : 10_000),

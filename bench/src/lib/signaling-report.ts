@@ -13,7 +13,14 @@ export interface SignalingResult {
   bench: 'signaling';
   date: string;
   host: { cpus: number; cpuModel: string; node: string };
-  server: { binding: string; store: string; auth: string; nodeArgs: string[] };
+  server: {
+    /** Which server was measured; absent in results written before peerjs-server was added. */
+    name?: 'hypersend' | 'peerjs';
+    binding: string;
+    store: string;
+    auth: string;
+    nodeArgs: string[];
+  };
   config: {
     connections: number;
     workers: number;

@@ -30,7 +30,7 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  options: { nodeArgs?: string[]; timeoutMs?: number } = {},
+  options: { nodeArgs?: string[]; timeoutMs?: number; script?: string } = {},
 ): Promise<ServerProcess> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -39,7 +39,7 @@ export async function startServerProcess(
   }
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', 'signaling/src/main.ts'],
+    [...(options.nodeArgs ?? []), '--import', 'tsx', options.script ?? 'signaling/src/main.ts'],
     { cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';

@@ -224,7 +224,7 @@ export class RawWs {
 export interface RawWsOptions {
   /** `ws://host:port/path?query` */
   url: string;
-  /** Offered in `Sec-WebSocket-Protocol`; the first one must be chosen by the server. */
+  /** Offered in `Sec-WebSocket-Protocol`; the first one must be chosen by the server (none: no header). */
   protocols: readonly string[];
   timeoutMs: number;
   events: RawWsEvents;
@@ -303,7 +303,9 @@ export function openRawWs(o: RawWsOptions): Promise<RawWs> {
       socket.write(
         `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\n` +
           `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
-          `Sec-WebSocket-Protocol: ${o.protocols.join(', ')}\r\n\r\n`,
+          // No sub-protocol offered (peerjs-server takes none): no header, and none may come back.
+          (o.protocols.length > 0 ? `Sec-WebSocket-Protocol: ${o.protocols.join(', ')}\r\n` : '') +
+          '\r\n',
       );
     });
     socket.on('error', (err) => {
