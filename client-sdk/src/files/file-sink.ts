@@ -44,6 +44,10 @@ export class FileSink {
   readonly #chunkCount: number;
   readonly #maxInFlight: number;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Consecutive chunks gathered for one positional write (see {@link WRITE_BATCH_BYTES}). */
+  readonly #batchCapacity: number;
+  #batch: { bytes: Uint8Array; start: number; length: number } | undefined;
+  readonly #spare: Uint8Array[] = [];
   #next: number;
   #error: unknown;
   #closed = false;
@@ -55,6 +59,7 @@ export class FileSink {
     this.#chunkCount = fileChunkCount(o.size, o.chunkSize);
     this.#maxInFlight = Math.max(1, o.maxInFlight ?? 8);
     this.#next = chain.state.chunks;
+    this.#batchCapacity = Math.max(1, Math.floor(WRITE_BATCH_BYTES / o.chunkSize)) * o.chunkSize;
   }
 
   /** Creates the `.part` (or reopens it to resume, cutting off anything past the durable prefix). */
@@ -97,14 +102,16 @@ export class FileSink {
     this.#chain.push(bytes);
     this.#next += 1;
     if (bytes.length > 0) {
-      const p = writeFully(this.#fh, bytes, index * this.#o.chunkSize).then(
-        () => void this.#inFlight.delete(p),
-        (e: unknown) => {
-          this.#inFlight.delete(p);
-          this.#error ??= e;
-        },
-      );
-      this.#inFlight.add(p);
+      // Chunks are consecutive here (in-order check above), so they append to the batch.
+      this.#batch ??= {
+        bytes: this.#spare.pop() ?? new Uint8Array(this.#batchCapacity),
+        start: index * this.#o.chunkSize,
+        length: 0,
+      };
+      const b = this.#batch;
+      b.bytes.set(bytes, b.length);
+      b.length += bytes.length;
+      if (b.length + this.#o.chunkSize > this.#batchCapacity) this.#flush();
     }
     while (this.#inFlight.size >= this.#maxInFlight) await Promise.race(this.#inFlight);
     this.#check();
@@ -113,6 +120,7 @@ export class FileSink {
   /** Waits for pending writes, fsyncs, and returns the hash state those chunks are durable under. */
   async sync(): Promise<FileHashState> {
     const state = this.#chain.state;
+    this.#flush();
     await Promise.all([...this.#inFlight]);
     this.#check();
     await this.#fh.sync();
@@ -152,11 +160,38 @@ export class FileSink {
 
   /** Stops, and deletes the `.part`. Safe to call more than once. */
   async abort(): Promise<void> {
+    await this.close();
+    await rm(this.#o.partPath, { force: true });
+  }
+
+  /**
+   * Stops and closes the `.part` without deleting it: what was synced stays for a later resume
+   * (the progress record says how much). Safe to call more than once, and after `abort`.
+   */
+  async close(): Promise<void> {
     const wasOpen = !this.#closed;
     this.#closed = true;
+    this.#batch = undefined;
     await Promise.allSettled([...this.#inFlight]);
     if (wasOpen) await this.#fh.close().catch(() => undefined);
-    await rm(this.#o.partPath, { force: true });
+  }
+
+  /** Start writing the gathered batch; its buffer is reused once the write is done. */
+  #flush(): void {
+    const b = this.#batch;
+    if (b === undefined || b.length === 0) return;
+    this.#batch = undefined;
+    const p = writeFully(this.#fh, b.bytes.subarray(0, b.length), b.start).then(
+      () => {
+        this.#inFlight.delete(p);
+        if (this.#spare.length < 2) this.#spare.push(b.bytes);
+      },
+      (e: unknown) => {
+        this.#inFlight.delete(p);
+        this.#error ??= e;
+      },
+    );
+    this.#inFlight.add(p);
   }
 
   #check(): void {
@@ -169,6 +204,12 @@ export class FileSink {
     if (this.#closed) throw new FileError('closed', 'sink is closed');
   }
 }
+
+/**
+ * Consecutive chunks are written in batches of about this many bytes: one positional write (one
+ * thread-pool round trip and syscall) per MiB instead of per chunk, for the cost of a copy.
+ */
+const WRITE_BATCH_BYTES = 1 << 20;
 
 async function writeFully(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;

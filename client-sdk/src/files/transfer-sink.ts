@@ -158,6 +158,18 @@ export class TransferSink implements ChunkSink {
     });
   }
 
+  /**
+   * Stops and closes the open `.part` without deleting anything: `.part` and `progress.json` stay
+   * for a later resume (connection lost, interrupted). What was not committed is re-received.
+   * Safe to call more than once and after `abort`; every later call fails with `closed`.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#queue.catch(() => undefined);
+    await this.#current?.sink.close();
+    this.#current = undefined;
+  }
+
   /** Deletes partial data and progress. Files already verified and installed stay. */
   async abort(): Promise<void> {
     this.#closed = true;

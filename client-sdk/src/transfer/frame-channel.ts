@@ -27,6 +27,12 @@ export interface FrameChannel {
    * tells which failure). The transfer survives this: it waits for a new channel (`attach`).
    */
   onClose(handler: (err?: HypersendError) => void): () => void;
+  /**
+   * Largest frame the transport carries (a data channel's `maxMessageSize`), once connected;
+   * `undefined` when unknown or unlimited. Receivers advertise the chunk size it allows in HELLO;
+   * senders refuse to start with chunks that would not fit.
+   */
+  maxFrameBytes?(): Promise<number | undefined>;
   /** Path of the connection, for progress events; `undefined` while unknown. */
   path?(): Promise<TransferPath | undefined>;
   /** Close the channel; idempotent. */

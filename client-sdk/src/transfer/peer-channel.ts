@@ -23,6 +23,13 @@ export function peerSessionChannel(session: PeerSession): FrameChannel {
       session.connected ? session.send(frame) : session.ready.then(() => session.send(frame)),
     onFrame: (handler) => session.on('message', handler),
     onClose: (handler) => session.on('close', () => handler(lastError)),
+    // `maxMessageSize` is read from the SCTP transport at connect; a session that never
+    // connects rejects `ready`, which here means "unknown".
+    maxFrameBytes: () =>
+      session.ready.then(
+        () => session.maxMessageSize,
+        () => undefined,
+      ),
     async path(): Promise<TransferPath | undefined> {
       try {
         return await session.selectedPath();

@@ -10,9 +10,10 @@ import { HypersendError } from '../errors.ts';
 import { TransferSink } from '../files/transfer-sink.ts';
 import { openChunkFrame } from './chunk-codec.ts';
 import { ChunkSequencer } from './chunk-sequencer.ts';
+import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, negotiateChunkSize } from './chunk-size.ts';
 import { EngineBase, type EngineOptions } from './engine-base.ts';
 import type { FrameChannel } from './frame-channel.ts';
-import { decodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
+import { CHUNK_FRAME_OVERHEAD, decodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
 import { type OfferAnswer, type OpenedOffer, openOffer, type StreamDescriptor } from './offer.ts';
 import { StreamSink } from './stream-sink.ts';
 import { bytesBefore, cancelledError, keepsResumeState, localError, remoteError } from './transfer-events.ts';
@@ -233,6 +234,9 @@ export class TransferReceiver extends EngineBase {
     // accepting the same offer again (this process or a restarted one) resumes. Anything else
     // (cancel, tamper, integrity or disk failure) ends the transfer for good.
     if (!(keepsResumeState(err) && this.#t.kind === 'files')) await this.#t.sink.abort();
+    // Keep `.part` and record, but never leak the file handle. Optional call: the browser build's
+    // sink (browser/transfer-sink.ts) does not resume and has nothing to close.
+    else await (this.#t.sink as { close?: () => Promise<void> }).close?.();
   }
 
   #push(item: Item): void {
@@ -292,12 +296,11 @@ export class TransferReceiver extends EngineBase {
       throw new HypersendError('unsupported', 'a stream cannot resume');
     }
     this.#helloGen = -1;
-    const chunkSize = this.#t.kind === 'files' ? this.#t.manifest.chunkSize : this.#t.desc.chunkSize;
     await this.sendQuiet(
       {
         type: 'hello',
         maxVersion: FRAME_VERSION,
-        maxChunkSize: chunkSize,
+        maxChunkSize: await receivableChunkSize(channel),
         capabilities: 0,
         transferId: this.transferId,
       },
@@ -400,6 +403,23 @@ export class TransferReceiver extends EngineBase {
       false,
     );
   }
+}
+
+/**
+ * The largest chunk this end can take on `channel` (HELLO `maxChunkSize`): up to 1 MiB, less when
+ * the transport's message limit is lower (a data channel's `maxMessageSize`, 256 KiB in Chromium
+ * and libwebrtc, gives 255 KiB). The sender checks this transfer's chunk size against it and
+ * remembers it for its next transfer to this device (FORMAT.md §6, chunk size).
+ */
+async function receivableChunkSize(channel: FrameChannel): Promise<number> {
+  const limit = await channel.maxFrameBytes?.();
+  const size = negotiateChunkSize(
+    MAX_CHUNK_SIZE,
+    MAX_CHUNK_SIZE,
+    limit === undefined ? undefined : limit - CHUNK_FRAME_OVERHEAD,
+  );
+  // Below 16 KiB no chunk fits: advertise the floor and let the sender's own check refuse it.
+  return size ?? MIN_CHUNK_SIZE;
 }
 
 function assertNever(x: never): never {

@@ -10,10 +10,10 @@ import { enumerateFiles } from '../files/enumerate-files.ts';
 import { FileChunkSource } from '../files/file-source.ts';
 import { type ByteStream, type StreamChunk, StreamChunker } from '../files/stream-source.ts';
 import { sealChunkFrame } from './chunk-codec.ts';
-import { DEFAULT_CHUNK_SIZE } from './chunk-size.ts';
+import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, negotiateChunkSize } from './chunk-size.ts';
 import { EngineBase, type EngineOptions } from './engine-base.ts';
 import type { FrameChannel } from './frame-channel.ts';
-import { decodeFrame, encodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
+import { CHUNK_FRAME_OVERHEAD, decodeFrame, encodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
 import {
   newTransferId,
   type OfferAnswer,
@@ -119,6 +119,9 @@ export class TransferSender extends EngineBase {
   #sentUnknown = false;
   #sentCount = 0;
   #pumpId = 0;
+  /** HELLO `maxChunkSize` of the receiver and our own channel's limit, once known. */
+  #peerMaxChunk: number | undefined;
+  #ownMaxChunk: number | undefined;
   #streamTotal = 0;
 
   private constructor(
@@ -254,6 +257,16 @@ export class TransferSender extends EngineBase {
     return this.#source.kind === 'files' ? this.#source.layout : undefined;
   }
 
+  /**
+   * The largest chunk size both ends' channels carried on the last connection (the receiver's
+   * HELLO advertisement and this end's `maxMessageSize`), once known: what a later transfer to the
+   * same device may pass as `chunkSize` (FORMAT.md §6 — 64 KiB unless both ends advertise more).
+   */
+  get chunkSizeLimit(): number | undefined {
+    if (this.#peerMaxChunk === undefined) return undefined;
+    return negotiateChunkSize(this.#peerMaxChunk, this.#ownMaxChunk ?? MAX_CHUNK_SIZE);
+  }
+
   /** The recipient's answer from signaling; a decline ends the transfer (`cancelled`, by remote). */
   handleAnswer(answer: OfferAnswer): void {
     if (answer.transferId !== this.transferId || answer.decision === 'accept') return;
@@ -310,6 +323,7 @@ export class TransferSender extends EngineBase {
           return;
         }
         this.#helloGen = gen;
+        this.#peerMaxChunk = f.maxChunkSize;
         void this.sendQuiet(this.#hello());
         return;
       case 'resume_from':
@@ -386,10 +400,12 @@ export class TransferSender extends EngineBase {
     void channel.path?.().then((p) => {
       this.meter.path = p;
     });
-    const run =
-      this.#source.kind === 'files'
-        ? this.#pumpFiles(pumpGen, k, channel, this.#source)
-        : this.#pumpStream(pumpGen, k, channel, this.#source);
+    const source = this.#source;
+    const run = this.#checkFrameLimit(channel).then(() =>
+      source.kind === 'files'
+        ? this.#pumpFiles(pumpGen, k, channel, source)
+        : this.#pumpStream(pumpGen, k, channel, source),
+    );
     run.catch((e: unknown) => {
       // The channel went away under us: its onClose follows, then a new channel resumes.
       if (e === CHANNEL_GONE || !this.#live(pumpGen)) return;
@@ -404,6 +420,18 @@ export class TransferSender extends EngineBase {
             };
       void this.fail(err, goodbye);
     });
+  }
+
+  /** Chunks that do not fit the channel would be refused frame by frame: say so once, up front. */
+  async #checkFrameLimit(channel: FrameChannel): Promise<void> {
+    const limit = await channel.maxFrameBytes?.();
+    if (limit === undefined) return;
+    this.#ownMaxChunk = negotiateChunkSize(MAX_CHUNK_SIZE, MAX_CHUNK_SIZE, limit - CHUNK_FRAME_OVERHEAD);
+    if (this.#chunkSize + CHUNK_FRAME_OVERHEAD > limit)
+      throw new HypersendError(
+        'unsupported',
+        `chunks of ${this.#chunkSize} bytes do not fit this channel's ${limit}-byte messages`,
+      );
   }
 
   #noteSent(i: number): void {
