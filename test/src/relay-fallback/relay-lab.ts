@@ -218,3 +218,29 @@ export async function filesContaining(dir: string, needles: readonly Buffer[]): 
   await walk(dir);
   return hits;
 }
+
+/** JSON events a `--json` CLI run printed so far. */
+export function jsonEvents(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Wait (bounded) until a `--json` CLI run reported at least `min` bytes of progress. */
+export async function progressAtLeast(
+  stdout: () => string,
+  min: number,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = jsonEvents(stdout())
+      .filter((e) => e.event === 'progress' && typeof e.bytes === 'number')
+      .map((e) => e.bytes as number);
+    const best = Math.max(0, ...seen);
+    if (best >= min) return best;
+    if (Date.now() > until) throw new Error(`progress stayed at ${best} < ${min}:\n${stdout()}`);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
