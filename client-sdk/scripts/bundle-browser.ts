@@ -23,25 +23,17 @@ export interface BrowserBundle {
 }
 
 /**
- * The esbuild options any browser bundle that includes `@hypersend/client` needs (apps bundling
- * the SDK into their own code, e.g. the web app, spread these): the `browser` platform and
- * condition, and simple-peer's `global` / `process.nextTick` (see process-global.ts). Without
- * them the build succeeds but WebRTC fails at run time with `global is not defined`.
+ * The esbuild options a browser bundle that includes `@hypersend/client` needs (apps bundling the
+ * SDK into their own code, e.g. the web app, may spread these): the `browser` platform and
+ * condition, which select index.browser.ts and apply the package.json "browser" map (Node-only
+ * modules swapped, simple-peer's self-contained browser build). Nothing else: no defines, no
+ * injected globals.
  *
  * @example
  * await build({ entryPoints: ['app/main.ts'], bundle: true, format: 'esm', ...browserSdkBuildOptions() });
  */
-export function browserSdkBuildOptions(): Pick<
-  BuildOptions,
-  'platform' | 'conditions' | 'target' | 'define' | 'inject'
-> {
-  return {
-    platform: 'browser',
-    conditions: ['browser'],
-    target: ['chrome110', 'firefox115', 'safari16'],
-    define: { global: 'globalThis' },
-    inject: [join(PACKAGE_DIR, 'src', 'browser', 'process-global.ts')],
-  };
+export function browserSdkBuildOptions(): Pick<BuildOptions, 'platform' | 'conditions' | 'target'> {
+  return { platform: 'browser', conditions: ['browser'], target: ['chrome110', 'firefox115', 'safari16'] };
 }
 
 /**

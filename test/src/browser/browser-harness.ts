@@ -55,14 +55,18 @@ export async function startBrowserLab(): Promise<BrowserLab> {
       const context = await browser.newContext();
       contexts.push(context);
       const watched = await openWatchedPage(context);
-      await watched.page.goto(`${pageOrigin}/`);
-      await watched.page.waitForFunction(
-        () => (window as unknown as { hsReady?: boolean }).hsReady === true,
-        null,
-        {
-          timeout: 15_000,
-        },
-      );
+      try {
+        await watched.page.goto(`${pageOrigin}/`);
+        // Generous: the page compiles a 1.7 MB bundle on a loaded 2-core machine.
+        await watched.page.waitForFunction(
+          () => (window as unknown as { hsReady?: boolean }).hsReady === true,
+          null,
+          { timeout: 30_000 },
+        );
+      } catch (err) {
+        const saved = await watched.saveArtifacts(`page-load-${contexts.length}`);
+        throw new Error(`test page did not load (see ${saved.join(', ')}): ${String(err)}`);
+      }
       return { ...watched, context };
     },
     async close() {

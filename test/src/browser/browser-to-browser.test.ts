@@ -54,6 +54,7 @@ async function exchange(
         await w.hs.sendFiles(w.hsTest.client, to, [file]).result;
         return sha256;
       } catch (err) {
+        console.error('send failed', String(err), (err as Error).stack, String((err as Error).cause));
         return `failed:${String((err as { code?: string }).code)}`;
       }
     },
