@@ -1,5 +1,5 @@
 /**
- * PeerSession throughput through TURN (real coturn on loopback, relay-only ICE) next to the direct
+ * PeerSession throughput through TURN (real coturn on loopback, turn-only ICE) next to the direct
  * path, in the SAME run: rounds alternate direct / relayed so machine noise hits both alike;
  * medians and their ratio are printed. Two processes, unencrypted (transport layer only), the
  * same children as `peer-session-throughput.ts`.
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const turn = await startCoturn({ secrets: [SECRET], quotas: { maxBps: cap } });
   try {
     console.log(
-      `direct vs TURN (coturn on loopback, relay-only ICE), 2 processes: ${(o.bytes / 1e6).toFixed(0)} MB, ` +
+      `direct vs TURN (coturn on loopback, turn-only ICE), 2 processes: ${(o.bytes / 1e6).toFixed(0)} MB, ` +
         `${o.messageBytes / 1024} KiB messages, high ${o.highWatermark / 1024} KiB, ` +
         `coturn max-bps ${cap === 0 ? 'unlimited' : cap}, ${rounds} round(s) each`,
     );
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const timeoutMs = roundTimeoutMs(o.bytes);
     for (let i = 0; i < rounds; i++) {
       delete process.env.BENCH_ICE_SERVERS;
-      delete process.env.BENCH_RELAY_ONLY;
+      delete process.env.BENCH_TURN_ONLY;
       const d = await runPair(SESSION_CHILD, { ...settings, timeoutMs });
       console.log(describe(`  round ${i + 1} direct`, d));
       direct.push(d.mbps);
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       process.env.BENCH_ICE_SERVERS = JSON.stringify([
         { urls: c.uris, username: c.username, credential: c.credential },
       ]);
-      process.env.BENCH_RELAY_ONLY = '1';
+      process.env.BENCH_TURN_ONLY = '1';
       const r = await runPair(SESSION_CHILD, { ...settings, timeoutMs });
       console.log(describe(`  round ${i + 1} turn  `, r));
       relayed.push(r.mbps);
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       figures: [
         compared(
           'turn.turn_vs_direct',
-          `PeerSession through TURN (coturn on loopback, relay-only), ${(o.bytes / 1024 / 1024).toFixed(0)} MiB`,
+          `PeerSession through TURN (coturn on loopback, turn-only), ${(o.bytes / 1024 / 1024).toFixed(0)} MiB`,
           tm,
           'MB/s',
           { label: 'direct PeerSession, same run', value: dm },
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     });
   } finally {
     delete process.env.BENCH_ICE_SERVERS;
-    delete process.env.BENCH_RELAY_ONLY;
+    delete process.env.BENCH_TURN_ONLY;
     await turn.stop();
   }
 }

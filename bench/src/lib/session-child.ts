@@ -17,17 +17,17 @@ interface RelayedSignal {
 }
 
 const cfg = childConfig();
-// TURN benchmark (turn-throughput.ts): ICE servers and relay-only policy from the parent's env, so
+// TURN benchmark (turn-throughput.ts): ICE servers and turn-only policy from the parent's env, so
 // the shared ChildConfig stays the same for every other benchmark.
 const iceServers = process.env.BENCH_ICE_SERVERS
   ? (JSON.parse(process.env.BENCH_ICE_SERVERS) as RTCIceServer[])
   : undefined;
-const relayOnly = process.env.BENCH_RELAY_ONLY === '1';
+const turnOnly = process.env.BENCH_TURN_ONLY === '1';
 let deliver: ((kind: SignalKind, data: SignalData) => void) | undefined;
 const session = new PeerSession({
   initiator: cfg.role === 'sender',
   wrtc: nodeWebRtc,
-  relayOnly,
+  turnOnly,
   ...(iceServers === undefined ? {} : { iceServers }),
   watermarks: { highWatermark: cfg.highWatermark, lowWatermark: cfg.lowWatermark, pollMs: cfg.pollMs },
   signal: {
@@ -41,10 +41,10 @@ const session = new PeerSession({
   },
 });
 session.on('connect', () => {
-  // Relay-only rounds must really be relayed: a benchmark that silently went direct would lie.
-  if (relayOnly)
+  // TURN-only rounds must really be relayed: a benchmark that silently went direct would lie.
+  if (turnOnly)
     void session.selectedPath().then(
-      (p) => p === 'turn' || fail(new Error(`relay-only session took path ${p}`)),
+      (p) => p === 'turn' || fail(new Error(`turn-only session took path ${p}`)),
       (err: unknown) => fail(err),
     );
   toParent({ t: 'connected' });

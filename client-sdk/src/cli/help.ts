@@ -51,13 +51,13 @@ List this account's devices (* marks this one), remove one, or give this device 
 Without a user: this device's fingerprint. With a user: the safety number to compare with them
 out of band (both sides see the same digits). --accept trusts a changed key of <username>'s
 devices after you compared the new safety number.`,
-  send: `Usage: hypersend send <paths...> --to <username> [--device ID] [--timeout SECONDS] [--relay-only]
+  send: `Usage: hypersend send <paths...> --to <username> [--device ID] [--timeout SECONDS] [--turn-only]
        [--limit-rate RATE]
 
 Send files and folders, end-to-end encrypted, peer to peer. Waits for the recipient to accept
 (default 120 s). Progress: a bar on a terminal, lines otherwise, JSON with --json.
 Ctrl-C stops and tells the recipient; the same command later resumes where it stopped.
---relay-only (or HYPERSEND_RELAY_ONLY=1) sends through the server's TURN relay only, so the
+--turn-only (or HYPERSEND_TURN_ONLY=1) sends through the server's TURN relay only, so the
 recipient never learns your IP address.
 --limit-rate RATE caps the average send rate in bytes per second: 500K, 10M, 1.5G (binary units).
 --relay allowed|never|only: the store-and-forward relay. allowed (default): when the recipient is
@@ -66,12 +66,12 @@ offline, or no connection comes up (or a lost one stays lost) within --relay-aft
 it up with \`hypersend receive\` later; never: fail instead (exit 4 when offline); only: upload to
 the relay without ever connecting to the recipient.`,
   receive: `Usage: hypersend receive [--dir DIR] [--yes | --decline] [--overwrite] [--timeout SECONDS]
-       [--relay-only]
+       [--turn-only]
 
 Wait for one offer, show who sends what, then accept (--yes, or answer y) or decline
 (--decline, or answer n). Files go to DIR (default: current folder); existing files are refused
 unless --overwrite. Ctrl-C stops and keeps the partial data: the next receive resumes it.
---relay-only (or HYPERSEND_RELAY_ONLY=1) receives through the TURN relay only, so the sender
+--turn-only (or HYPERSEND_TURN_ONLY=1) receives through the TURN relay only, so the sender
 never learns your IP address.
 Transfers waiting on the store-and-forward relay are offered like any other ("via relay").`,
 };

@@ -24,7 +24,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     to: { type: 'string' },
     device: { type: 'string' },
     timeout: { type: 'string' },
-    'relay-only': { type: 'boolean' },
+    'turn-only': { type: 'boolean' },
     'limit-rate': { type: 'string' },
     relay: { type: 'string' },
     'relay-after': { type: 'string' },
@@ -35,7 +35,7 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     decline: { type: 'boolean' },
     overwrite: { type: 'boolean' },
     timeout: { type: 'string' },
-    'relay-only': { type: 'boolean' },
+    'turn-only': { type: 'boolean' },
   },
 };
 
@@ -114,7 +114,7 @@ export function rateOption(v: string | boolean | undefined): number | undefined 
   return bytes;
 }
 
-/** `--relay-only`, or `HYPERSEND_RELAY_ONLY=1` (so a privacy-minded user sets it once). */
-export function relayOnlyOption(a: Parsed, env: NodeJS.ProcessEnv = process.env): boolean {
-  return a.values['relay-only'] === true || env.HYPERSEND_RELAY_ONLY === '1';
+/** `--turn-only`, or `HYPERSEND_TURN_ONLY=1` (so a privacy-minded user sets it once). */
+export function turnOnlyOption(a: Parsed, env: NodeJS.ProcessEnv = process.env): boolean {
+  return a.values['turn-only'] === true || env.HYPERSEND_TURN_ONLY === '1';
 }

@@ -55,7 +55,7 @@ export async function iceConfigFor(api: Pick<HttpApi, 'turnCredentials'>): Promi
   }
 }
 
-/** True when `servers` contain a `turn:`/`turns:` URL (what relay-only ICE needs). */
+/** True when `servers` contain a `turn:`/`turns:` URL (what turn-only ICE needs). */
 export function hasTurn(servers: readonly RTCIceServer[]): boolean {
   return servers.some((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]).some((u) => /^turns?:/u.test(u)));
 }

@@ -29,10 +29,10 @@ export interface ReceiveOptions {
   /** Replace existing files. Default false: an existing name fails with `file_exists` first. */
   overwrite?: boolean;
   /**
-   * Privacy: relay-only ICE through TURN, so the sender never learns this device's IP address.
+   * Privacy: turn-only ICE through TURN, so the sender never learns this device's IP address.
    * Fails with `unsupported` when the server has no TURN. Default false.
    */
-  relayOnly?: boolean;
+  turnOnly?: boolean;
 }
 
 /** Events of an {@link IncomingTransfer} before it is accepted. */
@@ -206,7 +206,7 @@ async function runReceiver(
   const connect = async (): Promise<void> => {
     session?.close();
     const sid = `s_${toBase64Url(randomBytes(12))}`;
-    const s = await ctx.openSession(peer, sid, false, o.relayOnly === true);
+    const s = await ctx.openSession(peer, sid, false, o.turnOnly === true);
     session = s;
     await ctx.sendControl(peer, offer.transferId, control({ t: 'accept', session: sid }));
     try {

@@ -31,10 +31,10 @@ export interface SendOptions {
   /** Re-offer an unfinished transfer of the same files to the same device. Default true. */
   resume?: boolean;
   /**
-   * Privacy: relay-only ICE through TURN, so the recipient never learns this device's IP address.
+   * Privacy: turn-only ICE through TURN, so the recipient never learns this device's IP address.
    * Fails with `unsupported` when the server has no TURN. Default false (direct first, TURN if needed).
    */
-  relayOnly?: boolean;
+  turnOnly?: boolean;
   /**
    * Limit the long-run send rate to this many bytes per second (at least 16 KiB/s), e.g. to leave
    * room on a shared uplink. Default: unlimited.
@@ -160,7 +160,7 @@ export async function runOutgoing(
   };
   const connect = async (sid: string): Promise<void> => {
     session?.close();
-    const s = await ctx.openSession(peer, sid, true, o.relayOnly === true);
+    const s = await ctx.openSession(peer, sid, true, o.turnOnly === true);
     session = s;
     if (!t.active) return s.close();
     // Attached before `connect`: the receiver speaks first (HELLO), and a frame arriving between

@@ -26,13 +26,13 @@ export interface TransferContext {
   backend(): Promise<CryptoBackend>;
   /**
    * A PeerSession to `peer` negotiated under `sid`, with TURN servers when the server has them
-   * (renewed before they expire); `relayOnly` forces relay candidates (the peer never sees our IP).
+   * (renewed before they expire); `turnOnly` forces relay candidates (the peer never sees our IP).
    */
   openSession(
     peer: DeviceAddress,
     sid: string,
     initiator: boolean,
-    relayOnly?: boolean,
+    turnOnly?: boolean,
   ): Promise<PeerSession>;
   /** Route control signals for `transferId` from `peer` to `handler`; returns the unregister function. */
   route(transferId: string, peer: DeviceAddress, handler: ControlHandler): () => void;

@@ -94,7 +94,7 @@ class NodeTransferService implements TransferService {
       relayAfterMs: o.relayAfterMs,
       backend: () => this.#loadBackend(),
       wrtc: () => this.#loadWrtc(),
-      openSession: (peer, sid, initiator, relayOnly) => this.#openSession(peer, sid, initiator, relayOnly),
+      openSession: (peer, sid, initiator, turnOnly) => this.#openSession(peer, sid, initiator, turnOnly),
       route(transferId, peer, handler) {
         const key = routeKey(transferId, peer);
         routes.set(key, handler);
@@ -188,15 +188,15 @@ class NodeTransferService implements TransferService {
     peer: DeviceAddress,
     sid: string,
     initiator: boolean,
-    relayOnly = false,
+    turnOnly = false,
   ): Promise<PeerSession> {
     const fetchIce = () => iceConfigFor(this.client.api);
     const [{ iceServers, expiresAtMs }, wrtc] = await Promise.all([fetchIce(), this.#loadWrtc()]);
-    // Relay-only without TURN would just time out in ICE; say why instead.
-    if (relayOnly && !hasTurn(iceServers))
+    // TURN-only without TURN would just time out in ICE; say why instead.
+    if (turnOnly && !hasTurn(iceServers))
       throw new HypersendError(
         'unsupported',
-        'relay-only transfers need TURN, and the server has none configured',
+        'turn-only transfers need TURN, and the server has none configured',
       );
     const signal = sessionSignals(
       {
@@ -207,7 +207,7 @@ class NodeTransferService implements TransferService {
       sid,
       (err) => this.#log.warn({ err }, 'negotiation signal not delivered'),
     );
-    const session = new PeerSession({ initiator, signal, wrtc, iceServers, relayOnly, log: this.#log });
+    const session = new PeerSession({ initiator, signal, wrtc, iceServers, turnOnly, log: this.#log });
     keepTurnFresh(session, { fetch: fetchIce, expiresAtMs, log: this.#log });
     return session;
   }

@@ -44,7 +44,7 @@ export interface PeerSessionOptions {
   /** STUN/TURN servers (TURN credentials come from signaling). Default: none, host candidates only. */
   iceServers?: RTCIceServer[];
   /** Only use TURN relay candidates (`iceTransportPolicy: 'relay'`): hides the IP addresses. */
-  relayOnly?: boolean;
+  turnOnly?: boolean;
   /** Backpressure tuning; defaults to {@link DEFAULT_WATERMARKS}. */
   watermarks?: Partial<Watermarks>;
   /** How long ICE may stay disconnected or failed before `peer_connection_failed`. Default 5000. */
@@ -124,7 +124,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     const config: RTCConfiguration = {
       // Always set: simple-peer would otherwise fall back to public Google STUN servers.
       iceServers: opts.iceServers ?? [],
-      iceTransportPolicy: opts.relayOnly ? 'relay' : 'all',
+      iceTransportPolicy: opts.turnOnly ? 'relay' : 'all',
     };
     this.peer = new SimplePeer({
       initiator: opts.initiator,
@@ -241,7 +241,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   /**
    * Replace the STUN/TURN servers (e.g. fresh TURN credentials) for candidates gathered from now
    * on. Existing allocations keep their old credentials until an ICE restart ({@link restartIce}),
-   * which is what moves a relayed path onto the new ones. The relay-only policy is kept.
+   * which is what moves a relayed path onto the new ones. The turn-only policy is kept.
    *
    * @example
    * session.setIceServers(fresh.iceServers);

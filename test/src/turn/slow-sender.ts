@@ -1,5 +1,5 @@
 // Child process of turn-credential-lifetime.test.ts: a logged-in CLI profile sends a stream
-// produced at a fixed rate (so the transfer outlives a 60 s TURN credential) with relay-only ICE.
+// produced at a fixed rate (so the transfer outlives a 60 s TURN credential) with turn-only ICE.
 // Prints JSON lines: `connected` and `progress` (path), and `done` with the SHA-256 of what it sent.
 import { createHash } from 'node:crypto';
 import { CliContext } from '../../../client-sdk/src/cli/cli-context.ts';
@@ -29,7 +29,7 @@ async function* paced(): AsyncGenerator<Uint8Array> {
 const cli = new CliContext({ server, profile: 'default', json: true });
 const client = await cli.loggedInClient();
 await client.connect();
-const t = client.send(to, { stream: paced(), name: 'slow.bin' }, { relayOnly: true });
+const t = client.send(to, { stream: paced(), name: 'slow.bin' }, { turnOnly: true });
 t.on('connected', (e) => out({ event: 'connected', path: e.path ?? null, at: Date.now() }));
 let last = 0;
 t.on('progress', (p) => {

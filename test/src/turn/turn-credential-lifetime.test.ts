@@ -1,5 +1,5 @@
 // A relayed transfer that outlives its TURN credential: signaling mints 60 s credentials (the
-// minimum HYPERSEND_TURN_TTL), the sender streams at a fixed rate for ~90 s with relay-only ICE,
+// minimum HYPERSEND_TURN_TTL), the sender streams at a fixed rate for ~90 s with turn-only ICE,
 // and the SDK renews the credentials before they expire (fresh POST /v1/turn/credentials,
 // setConfiguration, ICE restart). The transfer must complete byte-identical, and coturn must have
 // seen allocations under more usernames (= credentials) than the two it started with.
@@ -41,10 +41,10 @@ afterAll(async () => {
 });
 
 describe('transfer longer than the TURN credential lifetime', () => {
-  it(`completes a ${SECONDS} s relay-only transfer across 60 s credentials`, async () => {
+  it(`completes a ${SECONDS} s turn-only transfer across 60 s credentials`, async () => {
     const rx = b.spawn(['receive', '--yes', '--dir', b.home, '--json'], {
       timeoutMs: 200_000,
-      env: { HYPERSEND_RELAY_ONLY: '1' },
+      env: { HYPERSEND_TURN_ONLY: '1' },
     });
     await rx.waitFor(/"event":"ready"/u);
     // The sender is an SDK script, not the CLI: only a paced stream keeps the transfer this long.

@@ -1,6 +1,6 @@
 // A real NAT: each `hypersend` peer runs in its own namespace behind its own masquerading router
 // (random, fully-random ports: symmetric-NAT-like), coturn and signaling sit on the "public"
-// segment. Direct ICE cannot connect, so the transfer (not forced relay-only) must go through
+// segment. Direct ICE cannot connect, so the transfer (not forced turn-only) must go through
 // TURN and say so. Needs root (network namespaces); without them this test fails and says why.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -4,7 +4,7 @@ import type { HypersendError } from '../../errors.ts';
 import type { IncomingTransfer } from '../../transfers/incoming.ts';
 import type { CliContext } from '../cli-context.ts';
 import { ExitCode, UsageError } from '../exit-codes.ts';
-import { type Parsed, relayOnlyOption, secondsOption } from '../parse.ts';
+import { type Parsed, turnOnlyOption, secondsOption } from '../parse.ts';
 import { formatBytes } from '../progress.ts';
 import { onInterrupt } from '../signals.ts';
 import { followTransfer, reportError } from './transfer-output.ts';
@@ -80,7 +80,7 @@ export async function receive(cli: CliContext, a: Parsed): Promise<number> {
     cli.say('declined', { event: 'declined', transferId: offer.transferId });
     return ExitCode.declined;
   }
-  const t = offer.accept({ dir, overwrite: a.values.overwrite === true, relayOnly: relayOnlyOption(a) });
+  const t = offer.accept({ dir, overwrite: a.values.overwrite === true, turnOnly: turnOnlyOption(a) });
   return followTransfer(cli, t, offer.sender.username);
 }
 

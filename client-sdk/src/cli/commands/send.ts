@@ -1,11 +1,11 @@
 // send <paths…> --to <user>.
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../exit-codes.ts';
-import { type Parsed, rateOption, relayOnlyOption, secondsOption } from '../parse.ts';
+import { type Parsed, rateOption, turnOnlyOption, secondsOption } from '../parse.ts';
 import { relayModeOption } from './relay-mode.ts';
 import { followTransfer } from './transfer-output.ts';
 
-/** `hypersend send <paths…> --to <username> [--device ID] [--timeout S] [--relay-only] [--limit-rate R]`. */
+/** `hypersend send <paths…> --to <username> [--device ID] [--timeout S] [--turn-only] [--limit-rate R]`. */
 export async function send(cli: CliContext, a: Parsed): Promise<number> {
   const to = a.values.to;
   if (typeof to !== 'string') throw new UsageError('send needs --to <username>', 'send');
@@ -19,7 +19,7 @@ export async function send(cli: CliContext, a: Parsed): Promise<number> {
   const device = typeof a.values.device === 'string' ? a.values.device : undefined;
   const t = client.send(to, a.args, {
     answerTimeoutMs,
-    relayOnly: relayOnlyOption(a),
+    turnOnly: turnOnlyOption(a),
     relay,
     relayAfterMs,
     ...(maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond }),

@@ -1,6 +1,6 @@
-// Relay-only ICE end to end: the real signaling server hands out TURN credentials for a real
-// coturn, two `hypersend` CLI processes transfer a file with --relay-only (sender) and
-// HYPERSEND_RELAY_ONLY=1 (receiver), and both report the selected candidate pair as relayed.
+// TURN-only ICE end to end: the real signaling server hands out TURN credentials for a real
+// coturn, two `hypersend` CLI processes transfer a file with --turn-only (sender) and
+// HYPERSEND_TURN_ONLY=1 (receiver), and both report the selected candidate pair as relayed.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, type Peer } from '../cli/cli-harness.ts';
 import { startTurnLab, type TurnLab } from './turn-lab.ts';
 
-const SECRET = 'Rl7yQ4wE9rT2yU5iO8pA1sD3fG6hJ0kL-relay-only';
+const SECRET = 'Rl7yQ4wE9rT2yU5iO8pA1sD3fG6hJ0kL-turn-only';
 
 let lab: TurnLab;
 let a: Peer;
@@ -33,16 +33,16 @@ afterAll(async () => {
   await lab?.close();
 });
 
-describe('relay-only transfer through coturn', () => {
+describe('turn-only transfer through coturn', () => {
   it('completes byte-identical and both sides report the relayed path', async () => {
     const file = join(a.home, 'private.bin');
     await writeFile(file, randomBytes(6 * 1024 * 1024 + 123));
     const rx = b.spawn(['receive', '--yes', '--dir', b.home, '--json'], {
       timeoutMs: 90_000,
-      env: { HYPERSEND_RELAY_ONLY: '1' },
+      env: { HYPERSEND_TURN_ONLY: '1' },
     });
     await rx.waitFor(/"event":"ready"/u);
-    const tx = await a.run(['send', file, '--to', b.username, '--relay-only', '--json'], {
+    const tx = await a.run(['send', file, '--to', b.username, '--turn-only', '--json'], {
       timeoutMs: 90_000,
     });
     const got = await rx.done;
