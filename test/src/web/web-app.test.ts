@@ -53,6 +53,40 @@ async function register(page: Page, username: string, displayName: string): Prom
   await page.locator('#connection[data-state="online"]').waitFor({ timeout: UI_TIMEOUT });
 }
 
+/** Register using the keyboard only: type, Tab through the fields, Enter on "Create account". */
+async function registerWithKeyboard(page: Page, username: string, displayName: string): Promise<void> {
+  await page.getByLabel('Username').focus();
+  await page.keyboard.type(username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(displayName);
+  await page.keyboard.press('Tab'); // "Log in"
+  await page.keyboard.press('Tab'); // "Create account"
+  const focused = await page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    return { text: el.textContent, outline: getComputedStyle(el).outlineStyle };
+  });
+  expect(focused).toEqual({ text: 'Create account', outline: 'solid' });
+  await page.keyboard.press('Enter');
+  await page.locator('#connection[data-state="online"]').waitFor({ timeout: UI_TIMEOUT });
+}
+
+/** Every form control and button on the page has an accessible name (label, text or aria-label). */
+async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('input, textarea, select, button, a[href]')]
+      .filter((el) => {
+        const labelled =
+          ('labels' in el && (el as HTMLInputElement).labels?.length) ||
+          el.getAttribute('aria-label')?.trim() ||
+          (el.tagName !== 'INPUT' && el.tagName !== 'TEXTAREA' && el.textContent?.trim());
+        return !labelled;
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
 /** Scripts injected through a name would set `window.__pwned`, add an `<img>` or open a dialog. */
 async function expectNothingExecuted(tab: WatchedPage): Promise<void> {
   expect(await tab.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
@@ -85,7 +119,10 @@ describe('web app in Chromium', () => {
   });
 
   it('registers two people who become contacts; a hostile display name renders as text', async () => {
-    await Promise.all([register(alice.page, aliceName, HOSTILE_NAME), register(bob.page, bobName, 'Bob')]);
+    await Promise.all([
+      register(alice.page, aliceName, HOSTILE_NAME),
+      registerWithKeyboard(bob.page, bobName, 'Bob'),
+    ]);
     expect(await alice.page.locator('#whoami').textContent()).toContain(`${HOSTILE_NAME} (@${aliceName})`);
 
     await alice.page.getByLabel('Add a contact by username').fill(bobName);
@@ -101,7 +138,7 @@ describe('web app in Chromium', () => {
     await expectNothingExecuted(bob);
   });
 
-  it('both sides show the same safety number', async () => {
+  it('both sides show the same safety number; every control is labelled', async () => {
     await alice.page.getByRole('button', { name: `Open ${bobName}` }).click();
     await bob.page.getByRole('button', { name: `Open ${aliceName}` }).click();
     const numbers: string[] = [];
@@ -113,6 +150,9 @@ describe('web app in Chromium', () => {
     }
     expect(numbers[0]).toMatch(/^\d{5}( \d{5}){11}$/);
     expect(numbers[1]).toBe(numbers[0]);
+    // The signed-in app with a contact open shows nearly every control there is.
+    expect(await unlabelledControls(alice.page)).toEqual([]);
+    expect(await unlabelledControls(bob.page)).toEqual([]);
   });
 
   it('a message arrives live and the sender sees it read', async () => {

@@ -23,7 +23,7 @@ export interface TransfersView {
  * transfers.track(client.send('bob', files), 'to bob: report.pdf');
  */
 export function transfersView(client: HypersendClient, banner: ErrorBanner): TransfersView {
-  const offers = el('ul', { class: 'offers', 'aria-label': 'Incoming files' });
+  const offers = el('ul', { class: 'offers', 'aria-label': 'Incoming files', 'aria-live': 'polite' });
   const rows = el('ul', { class: 'transfers', 'aria-label': 'Transfers' });
   const noOffers = el('p', { class: 'muted' }, 'No incoming files.');
   const element = el(
@@ -125,9 +125,9 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
       settle();
       offer.decline().catch((err: unknown) => banner.show(err, 'Could not decline'));
     });
+    // Announced through the list's live region; focus stays where the user is typing.
     offers.append(li);
     syncEmpty();
-    accept.focus();
   };
 
   const off = client.on('offer', showOffer);
