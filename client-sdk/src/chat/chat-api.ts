@@ -72,6 +72,11 @@ export class ChatApi extends Emitter<ChatEvents> {
   private readonly deliveredTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly delivered = new Map<string, number>();
   private detach: Array<() => void> = [];
+  /**
+   * Catch up automatically on every (re)connect (default). A one-shot sender that never shows
+   * incoming messages turns it off, so it does not acknowledge them as delivered.
+   */
+  autoSync = true;
 
   constructor(private readonly deps: ChatDeps) {
     super();
@@ -88,6 +93,7 @@ export class ChatApi extends Emitter<ChatEvents> {
   attach(signaling: SignalingClient): () => void {
     const offChat = signaling.on('chat', (frame) => this.onFrame(frame));
     const offConnected = signaling.on('connected', () => {
+      if (!this.autoSync) return;
       this.sync().catch((err: unknown) => this.reportError(err));
     });
     const detach = () => {

@@ -74,6 +74,14 @@ unless --overwrite. Ctrl-C stops and keeps the partial data: the next receive re
 --turn-only (or HYPERSEND_TURN_ONLY=1) receives through the TURN relay only, so the sender
 never learns your IP address.
 Transfers waiting on the store-and-forward relay are offered like any other ("via relay").`,
+  chat: `Usage: hypersend chat <username|conversation-id> [--history N]
+
+Interactive end-to-end encrypted chat: shows the last N messages (default 20), then prints new
+ones as they arrive (marking them read); every line you type is sent. /quit or end of input
+leaves. A username means the one-to-one conversation with that contact.`,
+  msg: `Usage: hypersend msg <username|conversation-id> <text...>
+
+Send one end-to-end encrypted message and exit (nothing received is marked delivered).`,
 };
 
 /** `hypersend --help`. */
@@ -91,6 +99,8 @@ Commands:
   fingerprint [<username>]   fingerprints and safety numbers; --accept a changed key
   send <paths...> --to USER  send files and folders
   receive [--dir D] [--yes]  receive one transfer
+  chat <user|conversation>   interactive end-to-end encrypted chat
+  msg <to> <text>            send one chat message
 
 Run "hypersend <command> --help" for a command's options.
 

@@ -1,8 +1,10 @@
 // `hypersend` entry point: parse, dispatch, map errors to exit codes.
 import { CliContext } from './cli-context.ts';
 import { login, logout, register } from './commands/account.ts';
+import { chat } from './commands/chat.ts';
 import { contacts } from './commands/contacts.ts';
 import { devices, fingerprint } from './commands/devices.ts';
+import { msg } from './commands/msg.ts';
 import { receive } from './commands/receive.ts';
 import { send } from './commands/send.ts';
 import { reportError } from './commands/transfer-output.ts';
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, Command> = {
   fingerprint,
   send,
   receive,
+  chat,
+  msg,
 };
 
 /**

@@ -18,6 +18,8 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   login: {},
   logout: {},
   contacts: {},
+  chat: { history: { type: 'string' } },
+  msg: {},
   devices: { yes: { type: 'boolean' } },
   fingerprint: { device: { type: 'string' }, accept: { type: 'string' } },
   send: {
