@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enumerateFiles } from './enumerate-files.ts';
@@ -256,6 +256,50 @@ describe('TransferSink', () => {
     await pump(source, sink, 0, 2);
     await sink.finish();
     expect(await fileSha256(join(dst, 'f.bin'))).toBe(await fileSha256(join(src, 'f.bin')));
+    await source.close();
+  });
+});
+
+/** Open file descriptors of this process that point into `dir` (Linux /proc). */
+async function openFdsUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target.startsWith(dir)) out.push(target);
+  }
+  return out;
+}
+
+describe('TransferSink file handles', () => {
+  it('close() releases the open .part but keeps it and the record for a resume', async () => {
+    await writeFile(join(src, 'big.bin'), randomBytes(10 * CHUNK + 5));
+    const { files, offer } = await offerOf(join(src, 'big.bin'));
+    const source = new FileChunkSource(files, CHUNK);
+    const sink = await TransferSink.open({ ...base, rootDir: dst, files: offer });
+    await pump(source, sink, 0, 6);
+    expect((await openFdsUnder(dst)).length).toBe(1); // the .part being written
+    await sink.close();
+    expect(await openFdsUnder(dst)).toEqual([]);
+    await expect(sink.write(6, await source.readChunk(6))).rejects.toMatchObject({ code: 'closed' });
+
+    // Everything committed survives: a new sink resumes where the record says.
+    const again = await TransferSink.open({ ...base, rootDir: dst, files: offer });
+    expect(again.nextChunk).toBe(4); // committed every 4 chunks
+    await pump(source, again, again.nextChunk, source.chunkCount);
+    await again.finish();
+    await source.close();
+    expect(await fileSha256(join(dst, 'big.bin'))).toBe(await fileSha256(join(src, 'big.bin')));
+    expect(await openFdsUnder(dst)).toEqual([]);
+  });
+
+  it('abort() and finish() leave no open handle either', async () => {
+    await writeFile(join(src, 'a.bin'), randomBytes(3 * CHUNK));
+    const { files, offer } = await offerOf(join(src, 'a.bin'));
+    const source = new FileChunkSource(files, CHUNK);
+    const sink = await TransferSink.open({ ...base, rootDir: dst, files: offer });
+    await pump(source, sink, 0, 2);
+    await sink.abort();
+    expect(await openFdsUnder(dst)).toEqual([]);
     await source.close();
   });
 });

@@ -40,6 +40,29 @@ describe('FrameSender', () => {
     expect(w.maxObservedBuffered).toBeLessThanOrEqual(marks.highWatermark + 1000);
   });
 
+  it('reads bufferedAmount about once per (high - low) bytes, not per frame', async () => {
+    // In @roamhq/wrtc each read is a blocking call into libwebrtc's signaling thread.
+    const ch = new FakeChannel(4000);
+    let reads = 0;
+    const counted: BufferedChannel = {
+      get bufferedAmount() {
+        reads++;
+        return ch.bufferedAmount;
+      },
+      bufferedAmountLowThreshold: 0,
+      send: (d) => ch.send(d),
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    };
+    const w = new FrameSender(counted, marks);
+    for (let i = 0; i < 400; i++) await w.send(frame(i % 256));
+    ch.stop();
+    expect(ch.sent.length).toBe(400);
+    expect(ch.max).toBeLessThanOrEqual(marks.highWatermark + 1000);
+    // 400 frames of 1000 B with 6 KB between the marks: a few dozen refills and polls, not 800 reads.
+    expect(reads).toBeLessThan(400);
+  });
+
   it('rejects queued and later frames once failed', async () => {
     const ch = new FakeChannel(0); // never drains
     const w = new FrameSender(ch, marks);
