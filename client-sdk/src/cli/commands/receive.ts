@@ -4,7 +4,7 @@ import type { HypersendError } from '../../errors.ts';
 import type { IncomingTransfer } from '../../transfers/incoming.ts';
 import type { CliContext } from '../cli-context.ts';
 import { ExitCode, UsageError } from '../exit-codes.ts';
-import { type Parsed, turnOnlyOption, secondsOption } from '../parse.ts';
+import { type Parsed, secondsOption, turnOnlyOption } from '../parse.ts';
 import { formatBytes } from '../progress.ts';
 import { onInterrupt } from '../signals.ts';
 import { followTransfer, reportError } from './transfer-output.ts';

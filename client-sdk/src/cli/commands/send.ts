@@ -1,7 +1,7 @@
 // send <paths…> --to <user>.
 import type { CliContext } from '../cli-context.ts';
 import { UsageError } from '../exit-codes.ts';
-import { type Parsed, rateOption, turnOnlyOption, secondsOption } from '../parse.ts';
+import { type Parsed, rateOption, secondsOption, turnOnlyOption } from '../parse.ts';
 import { relayModeOption } from './relay-mode.ts';
 import { followTransfer } from './transfer-output.ts';
 
