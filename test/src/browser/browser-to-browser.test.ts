@@ -1,5 +1,6 @@
 // Two Chromium contexts (two users, separate IndexedDB and OPFS) exchange files over the browser's
-// own WebRTC; the in-memory receive fallback refuses an oversize offer before any byte, typed.
+// own WebRTC and chat (end-to-end encrypted messages, read receipts); the in-memory receive
+// fallback refuses an oversize offer before any byte, typed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WatchedPage } from '../fixtures/chromium.ts';
 import { randomUsername } from '../helpers/users.ts';
@@ -90,6 +91,50 @@ describe('two browsers', () => {
     expect(ab.received).toEqual({ ok: true, size: 2 * 1024 * 1024 + 7, sha256: ab.sent });
     const ba = await exchange(bob, alice, 'b-to-a.bin', 1024 * 1024 - 3, 'inbox');
     expect(ba.received).toEqual({ ok: true, size: 1024 * 1024 - 3, sha256: ba.sent });
+  }, 55_000);
+
+  it('chat: a message arrives decrypted, the reply too, and the sender sees it read', async () => {
+    const marker = `hello ${Date.now()} <b>&amp;</b>`;
+    const sent = await alice.page.evaluate(
+      async ({ bobId, marker }) => {
+        const w = window as unknown as TestWindow;
+        const conv = await w.hsTest.client.chat.create([bobId]);
+        const s = await w.hsTest.client.chat.send(conv.id, marker);
+        return { conversation: conv.id as string, seq: s.seq as number };
+      },
+      { bobId: bob.me.userId, marker },
+    );
+    const atBob = await bob.page.evaluate(async ({ conversation, seq }) => {
+      const w = window as unknown as TestWindow;
+      const m = await w.hsTest.until(
+        'the message',
+        (t) => t.messages.find((x) => x.conversation === conversation && x.seq === seq),
+        20_000,
+      );
+      await w.hsTest.client.chat.markRead(conversation, seq);
+      await w.hsTest.client.chat.send(conversation, 'reply from bob');
+      return m;
+    }, sent);
+    expect(atBob).toMatchObject({ kind: 'text', text: marker, outgoing: false });
+    const atAlice = await alice.page.evaluate(
+      async ({ conversation, seq, bobId }) => {
+        const w = window as unknown as TestWindow;
+        const reply = await w.hsTest.until(
+          'the reply',
+          (t) => t.messages.find((x) => x.conversation === conversation && x.text === 'reply from bob'),
+          20_000,
+        );
+        const receipt = await w.hsTest.until(
+          'the read receipt',
+          (t) => t.receipts.find((r) => r.conversation === conversation && r.user === bobId && r.read >= seq),
+          20_000,
+        );
+        return { reply, read: receipt.read };
+      },
+      { ...sent, bobId: bob.me.userId },
+    );
+    expect(atAlice.reply).toMatchObject({ kind: 'text', outgoing: false });
+    expect(atAlice.read).toBeGreaterThanOrEqual(sent.seq);
   }, 55_000);
 
   it('the in-memory fallback refuses an offer over its cap with payload_too_large, before any byte', async () => {

@@ -25,6 +25,11 @@ export interface TestWindow {
     sha256Of(file: Blob): Promise<string>;
     // biome-ignore lint/suspicious/noExplicitAny: an IncomingTransfer
     waitOffer(timeoutMs: number): Promise<any>;
+    /** Chat messages and receipts seen by this page, in arrival order. */
+    messages: Array<{ conversation: string; seq: number; kind: string; text?: string; outgoing: boolean }>;
+    receipts: Array<{ conversation: string; user: string; delivered: number; read: number }>;
+    /** Poll `check` every 50 ms until it returns something truthy (bounded by `timeoutMs`). */
+    until<T>(what: string, check: (t: TestWindow['hsTest']) => T | undefined, timeoutMs: number): Promise<T>;
   };
 }
 

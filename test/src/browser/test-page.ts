@@ -12,13 +12,16 @@ window.hs = hs;
 window.hsTest = {
   client: undefined,
   offers: [],
-  results: [],
+  messages: [],
+  receipts: [],
   async start({ serverUrl, username, password, register, profile }) {
     const client = hs.createClient({ serverUrl, profile: profile ?? username, deviceName: 'chromium' });
     if (register) await client.register(username, password);
     else await client.login(username, password);
     await client.connect();
     client.on('offer', (offer) => this.offers.push(offer));
+    client.chat.on('message', (m) => this.messages.push({ conversation: m.conversation, seq: m.seq, kind: m.kind, text: m.text, outgoing: m.outgoing }));
+    client.chat.on('receipt', (r) => this.receipts.push({ conversation: r.conversation, user: r.user, delivered: r.delivered, read: r.read }));
     this.client = client;
     return { userId: client.me.userId, deviceId: client.device.deviceId, fingerprint: hs.fingerprint(hs.publicIdentity(client.device)) };
   },
@@ -34,6 +37,15 @@ window.hsTest = {
   },
   async sha256Of(file) {
     return hex(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+  },
+  async until(what, check, timeoutMs) {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const found = check(this);
+      if (found) return found;
+      if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   },
   async waitOffer(timeoutMs) {
     const end = Date.now() + timeoutMs;
