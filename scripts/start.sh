@@ -29,7 +29,8 @@ wait_healthy() {
     })();' "$1" "$2"
 }
 
-PORT=$signaling_port \
+# Signaling advertises the relay to clients (GET /v1/config) for the store-and-forward fallback.
+PORT=$signaling_port HYPERSEND_RELAY_URL="${HYPERSEND_RELAY_URL:-http://127.0.0.1:$relay_port}" \
   HYPERSEND_ALLOWED_ORIGINS="${HYPERSEND_ALLOWED_ORIGINS:+$HYPERSEND_ALLOWED_ORIGINS,}$web_origins" \
   node --import tsx signaling/src/main.ts &
 pids+=($!)
