@@ -200,10 +200,14 @@ describe('web app in Chromium', () => {
     await bob.page.screenshot({ path: join(ARTIFACTS, 'bob.png'), fullPage: true });
   });
 
-  it('a hostile file name renders as text and executes nothing', async () => {
-    await alice.page
-      .getByLabel('Choose files, or drop them here')
-      .setInputFiles({ name: HOSTILE_FILE, mimeType: 'text/plain', buffer: Buffer.from('hi\n') });
+  it('a dropped file with a hostile name renders as text, is declined, and executes nothing', async () => {
+    // Dropped this time, as from a file manager.
+    await alice.page.evaluate((name) => {
+      const data = new DataTransfer();
+      data.items.add(new File(['hi\n'], name, { type: 'text/plain' }));
+      const zone = document.querySelector('.drop-zone');
+      zone?.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, HOSTILE_FILE);
     expect(await alice.page.locator('p.chosen').textContent()).toContain(HOSTILE_FILE);
     await alice.page.getByRole('button', { name: `Send to ${bobName}` }).click();
     const offer = bob.page.locator(`li.offer[data-sender="${aliceName}"]`);
