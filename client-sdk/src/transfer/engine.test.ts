@@ -397,7 +397,13 @@ describe('chunk size against the channel limit (HELLO maxChunkSize)', () => {
   /** A memory channel whose transport carries at most `limit` bytes per frame, like a data channel. */
   const limited =
     (limit: number): Wrap =>
-    (ch) => ({ ...ch, maxFrameBytes: async () => limit, path: ch.path?.bind(ch), close: () => ch.close() });
+    (ch) => ({
+      send: (f) => ch.send(f),
+      onFrame: (h) => ch.onFrame(h),
+      onClose: (h) => ch.onClose(h),
+      close: () => ch.close(),
+      maxFrameBytes: async () => limit,
+    });
 
   async function run(chunkSize: number, limit: number) {
     await writeFile(join(src, 'f.bin'), randomBytes(5 * chunkSize + 3));
