@@ -52,7 +52,7 @@ Without a user: this device's fingerprint. With a user: the safety number to com
 out of band (both sides see the same digits). --accept trusts a changed key of <username>'s
 devices after you compared the new safety number.`,
   send: `Usage: hypersend send <paths...> --to <username> [--device ID] [--timeout SECONDS] [--turn-only]
-       [--limit-rate RATE]
+       [--limit-rate RATE] [--relay allowed|never|only] [--relay-after SECONDS]
 
 Send files and folders, end-to-end encrypted, peer to peer. Waits for the recipient to accept
 (default 120 s). Progress: a bar on a terminal, lines otherwise, JSON with --json.

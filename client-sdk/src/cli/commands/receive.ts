@@ -28,7 +28,9 @@ export async function receive(cli: CliContext, a: Parsed): Promise<number> {
     let taken = false;
     client.on('offer', (offer) => {
       // One transfer per run; anything else is turned away so its sender does not wait.
-      if (taken) return void offer.decline('busy').catch(() => undefined);
+      // A relay delivery is not turned away: declining it would delete it. It waits for the next run.
+      if (taken)
+        return void (offer.via === 'relay' ? undefined : offer.decline('busy').catch(() => undefined));
       taken = true;
       res(offer);
     });

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { layoutChunks } from '../files/chunk-layout.ts';
+import { CHUNK_FRAME_OVERHEAD } from '../transfer/framing.ts';
+import {
+  decodeEnvelope,
+  encodeObjectHeader,
+  encodeRecord,
+  envelopeLength,
+  OBJECT_PREFIX_BYTES,
+  ObjectLayout,
+  RECORD_PREFIX_BYTES,
+  RecordParser,
+} from './object-format.ts';
+
+const REC = RECORD_PREFIX_BYTES + CHUNK_FRAME_OVERHEAD;
+
+describe('relay object format', () => {
+  it('round-trips the header and refuses foreign bytes', () => {
+    const header = encodeObjectHeader({ transferId: 't_1', sealedKey: 'abc' });
+    const len = envelopeLength(header.subarray(0, OBJECT_PREFIX_BYTES));
+    expect(len).toBe(header.length - OBJECT_PREFIX_BYTES);
+    expect(decodeEnvelope(header.subarray(OBJECT_PREFIX_BYTES))).toEqual({
+      transferId: 't_1',
+      sealedKey: 'abc',
+    });
+    expect(() => envelopeLength(new Uint8Array(8))).toThrow(/not a Hypersend relay object/u);
+    expect(() => decodeEnvelope(new Uint8Array([0xff, 0xfe]))).toThrow(/not JSON/u);
+  });
+
+  it('places every chunk record from the manifest layout alone, across files and empty files', () => {
+    // Files of 10, 0 and 9 bytes in 4-byte chunks: [4,4,2][0][4,4,1] → 7 chunks.
+    const layout = layoutChunks([10, 0, 9], 4);
+    const object = new ObjectLayout(layout, 100, 2);
+    const lengths = [2, 0, 4, 4, 1]; // chunks 2..6
+    let at = 100;
+    for (let k = 2; k <= 6; k++) {
+      expect(object.offsetOf(k)).toBe(at);
+      expect(object.chunkAt(at)).toEqual({ chunk: k, skip: 0 });
+      if ((lengths[k - 2] ?? 0) + REC > 1) expect(object.chunkAt(at + 1)).toEqual({ chunk: k, skip: 1 });
+      at += REC + (lengths[k - 2] ?? 0);
+    }
+    expect(object.totalBytes).toBe(at);
+    expect(object.chunkAt(at)).toEqual({ chunk: 7, skip: 0 });
+    expect(() => object.offsetOf(1)).toThrow();
+  });
+
+  it('splits a byte stream back into frames whatever the read sizes', () => {
+    const frames = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(300).fill(7)];
+    const bytes = Buffer.concat(frames.map((f) => encodeRecord(f)));
+    for (const step of [1, 3, 5, 64, bytes.length]) {
+      const parser = new RecordParser(1000);
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += step) out.push(...parser.push(bytes.subarray(i, i + step)));
+      expect(out.map((f) => Buffer.from(f).toString('hex'))).toEqual(
+        frames.map((f) => Buffer.from(f).toString('hex')),
+      );
+      expect(parser.pending).toBe(0);
+    }
+    expect(() => [...new RecordParser(10).push(encodeRecord(new Uint8Array(11)))]).toThrow(/relay record/u);
+  });
+});
