@@ -65,7 +65,13 @@ export const STEPS: Step[] = [
     tinyArgs: ['--tiny'],
     timeoutS: 180,
   },
-  { name: 'turn', script: 'bench/src/turn-throughput.ts', args: [], tinyArgs: ['--tiny'], timeoutS: 300 },
+  {
+    name: 'turn',
+    script: 'bench/src/turn-throughput.ts',
+    args: ['--mb=128'],
+    tinyArgs: ['--tiny'],
+    timeoutS: 300,
+  },
   {
     name: 'relay',
     script: 'bench/src/relay-throughput.ts',
