@@ -195,6 +195,12 @@ describe('web app in Chromium', () => {
     const saved = await readFile((await download.path()) ?? '');
     expect(createHash('sha256').update(saved).digest('hex')).toBe(expected);
 
+    // The offer is noted in the conversation on both sides, end-to-end encrypted like a text.
+    for (const tab of [alice, bob])
+      await tab.page
+        .locator('li.message[data-kind="file"]', { hasText: 'Files: report.bin (1 file, 1.1 MB)' })
+        .waitFor({ timeout: UI_TIMEOUT });
+
     await mkdir(ARTIFACTS, { recursive: true });
     await alice.page.screenshot({ path: join(ARTIFACTS, 'alice.png'), fullPage: true });
     await bob.page.screenshot({ path: join(ARTIFACTS, 'bob.png'), fullPage: true });
@@ -224,6 +230,13 @@ describe('web app in Chromium', () => {
     expect(await declined.locator('.transfer-label').textContent()).toBe(`to ${bobName}: ${HOSTILE_FILE}`);
     await expectNothingExecuted(alice);
     await expectNothingExecuted(bob);
+  });
+
+  it('logs out back to the sign-in form', async () => {
+    await bob.page.getByRole('button', { name: 'Log out' }).click();
+    await bob.page.getByLabel('Username').waitFor({ timeout: UI_TIMEOUT });
+    expect(await bob.page.locator('#whoami').textContent()).toBe('');
+    expect(await bob.page.locator('.contacts-panel').count()).toBe(0);
   });
 
   it('serves a CSP without unsafe-inline that blocks injected inline script', async () => {

@@ -68,7 +68,7 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
       pane,
       el('h2', { id: 'pane-title' }, `${contact.displayName} (@${contact.username})`),
       conversation.element,
-      sendFilesView(client, banner, transfers, contact.username),
+      sendFilesView(client, banner, transfers, contact),
       safetyNumberView(client, banner, contact.username),
     );
     pane.dataset.contact = contact.username;

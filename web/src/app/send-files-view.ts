@@ -1,6 +1,7 @@
 // Pick or drop files to send to the open contact. The drop zone is a convenience on top of a real,
 // labelled file input, which is what keyboard and screen-reader users operate.
 import type { HypersendClient } from '@hypersend/client/browser';
+import type { ContactInfo } from '@hypersend/protocol';
 import { el, uid } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 import { formatBytes } from './format.ts';
@@ -8,17 +9,19 @@ import { sendFiles } from './transfer-adapter.ts';
 import type { TransfersView } from './transfers-view.ts';
 
 /**
- * The "Send files" box for `username`.
+ * The "Send files" box for `contact`. Once the offer reaches the contact's device, a file message
+ * (names and size, end-to-end encrypted like a text) is posted to the conversation too.
  *
  * @example
- * pane.append(sendFilesView(client, banner, transfers, 'bob'));
+ * pane.append(sendFilesView(client, banner, transfers, bob));
  */
 export function sendFilesView(
   client: HypersendClient,
   banner: ErrorBanner,
   transfers: TransfersView,
-  username: string,
+  contact: ContactInfo,
 ): HTMLElement {
+  const { username } = contact;
   const inputId = uid('files');
   const input = el('input', { id: inputId, type: 'file', multiple: true, name: 'files' });
   const chosen = el('p', { class: 'muted chosen', 'aria-live': 'polite' }, 'No files chosen.');
@@ -64,8 +67,20 @@ export function sendFilesView(
     if (picked.length === 0) return;
     banner.clear();
     try {
-      const transfer = sendFiles(client, username, picked);
-      transfers.track(transfer, `to ${username}: ${picked.map((f) => f.name).join(', ')}`);
+      const files = picked;
+      const transfer = sendFiles(client, username, files);
+      transfers.track(transfer, `to ${username}: ${files.map((f) => f.name).join(', ')}`);
+      transfer.once('offered', ({ transferId }) => {
+        const summary = {
+          names: files.map((f) => f.name),
+          size: files.reduce((sum, f) => sum + f.size, 0),
+          files: files.length,
+        };
+        client.chat
+          .create([contact.userId])
+          .then((conv) => client.chat.sendFileOffer(conv.id, transferId, summary))
+          .catch((err: unknown) => banner.show(err, 'Sent, but not noted in the conversation'));
+      });
       input.value = '';
       pick([]);
     } catch (err) {
