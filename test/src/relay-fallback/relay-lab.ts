@@ -105,7 +105,11 @@ export interface RelayProcess {
 }
 
 /** Start `relay/src/main.ts` and wait for its "listening on" line. */
-export async function startRelayProcess(signalingUrl: string, dataDir: string): Promise<RelayProcess> {
+export async function startRelayProcess(
+  signalingUrl: string,
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<RelayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'relay/src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -116,6 +120,7 @@ export async function startRelayProcess(signalingUrl: string, dataDir: string): 
       RELAY_JWKS_URL: `${signalingUrl}/v1/jwks.json`,
       RELAY_JWT_ISSUER: signalingUrl,
       LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -162,13 +167,15 @@ export interface RelayLab {
 
 /**
  * Start the lab: front, signaling advertising the front as its relay, relay process, two
- * befriended CLI peers with registered devices.
+ * befriended CLI peers with registered devices. With `mongo`, signaling and the relay keep their
+ * metadata in that MongoDB database instead of SQLite.
  */
-export async function startRelayLab(): Promise<RelayLab> {
+export async function startRelayLab(o: { mongo?: { uri: string; db: string } } = {}): Promise<RelayLab> {
   const front = await RelayFront.start();
-  const signaling = await startTestServer({ HYPERSEND_RELAY_URL: front.url });
+  const mongoEnv = o.mongo ? { MONGODB_URI: o.mongo.uri, MONGODB_DB: o.mongo.db } : {};
+  const signaling = await startTestServer({ HYPERSEND_RELAY_URL: front.url, ...mongoEnv });
   const relayDataDir = await mkdtemp(join(tmpdir(), 'hs-relay-lab-'));
-  let relay = await startRelayProcess(signaling.url, relayDataDir);
+  let relay = await startRelayProcess(signaling.url, relayDataDir, mongoEnv);
   front.target(relay.port);
   const alice = await Peer.create(signaling.url, randomUsername('alice'));
   const bob = await Peer.create(signaling.url, randomUsername('bob'));
@@ -185,7 +192,7 @@ export async function startRelayLab(): Promise<RelayLab> {
     async restartRelay() {
       front.target(undefined);
       await relay.kill();
-      relay = await startRelayProcess(signaling.url, relayDataDir);
+      relay = await startRelayProcess(signaling.url, relayDataDir, mongoEnv);
       front.target(relay.port);
     },
     async close() {
