@@ -5,7 +5,8 @@
 // Two CLI peers then carry a file through the stack over TURN, byte-identical; the relay takes an
 // upload authenticated by this signaling's tokens; the web app serves its runtime config.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +75,7 @@ function service(name: string) {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hs-deploy-'));
   ports = { signaling: await freePort(), relay: await freePort(), web: await freePort() };
-  const turnSecret = randomBytes(36).toString('base64url');
+  const turnSecret = randomBytes(32).toString('hex');
   coturn = await startCoturn({ secrets: [turnSecret] });
   env = {
     ...filledEnv({
@@ -156,12 +157,12 @@ describe('the compose stack without Docker', () => {
       const body = randomBytes(1024 * 1024 + 17);
       await writeFile(file, body);
       const rx = b.spawn(['receive', '--yes', '--dir', b.home, '--json'], {
-        timeoutMs: 60_000,
+        timeoutMs: 150_000,
         env: { HYPERSEND_TURN_ONLY: '1' },
       });
       await rx.waitFor(/"event":"ready"/u);
       const tx = await a.run(['send', file, '--to', b.username, '--turn-only', '--json'], {
-        timeoutMs: 60_000,
+        timeoutMs: 150_000,
       });
       const got = await rx.done;
       expect(tx.code, tx.stderr).toBe(0);
@@ -175,7 +176,8 @@ describe('the compose stack without Docker', () => {
     } finally {
       await Promise.all([a.cleanup(), b.cleanup()]);
     }
-  }, 120_000);
+    // Bounded generously: each CLI run starts Node and tsx, which takes seconds on a loaded machine.
+  }, 240_000);
 
   it('the relay stores an upload authenticated by this signaling and hands it to the recipient only', async () => {
     const signaling = { url: url(ports.signaling) };
@@ -213,5 +215,12 @@ describe('the compose stack without Docker', () => {
     const [sig, relay] = processes;
     expect(await relay?.stop()).toBe(0);
     expect(await sig?.stop()).toBe(0);
+  });
+
+  it('signaling wrote nothing to disk (its container is read-only); the relay only into its volume', async () => {
+    // HYPERSEND_DATA_DIR (the image's /data) is unused with MongoDB: no volume is needed there.
+    expect(existsSync(join(dir, 'signaling-data'))).toBe(false);
+    expect(existsSync(join(dir, 'web-data'))).toBe(false);
+    expect((await readdir(join(dir, 'relay-data'))).length).toBeGreaterThan(0);
   });
 });

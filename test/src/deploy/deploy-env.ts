@@ -48,7 +48,8 @@ export function filledEnv(urls: DeployUrls): Record<string, string> {
     HYPERSEND_WEB_URL: urls.web,
     HYPERSEND_TURN_URIS: urls.turnUris,
     HYPERSEND_JWT_PRIVATE_KEY: jwtKey,
-    HYPERSEND_TURN_SECRETS: randomBytes(36).toString('base64url'),
+    // Hex, as scripts/selfhost-env.sh: base64 could spell a word the coturn renderer refuses.
+    HYPERSEND_TURN_SECRETS: hex(),
     TURN_REALM: new URL(urls.signaling).hostname,
     MONGO_ROOT_PASSWORD: hex(),
     MONGO_APP_PASSWORD: hex(),
