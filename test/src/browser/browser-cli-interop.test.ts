@@ -1,5 +1,6 @@
 // Real Chromium (the SDK bundle, the browser's RTCPeerConnection) and the real Node CLI
-// (@roamhq/wrtc, node:crypto backend) exchange files both ways over WebRTC: hashes equal.
+// (@roamhq/wrtc, node:crypto backend) exchange files both ways over WebRTC: hashes equal; chunk
+// sizes are checked against both ends' maxMessageSize.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -68,6 +69,37 @@ describe('Chromium ↔ Node CLI', () => {
     const r = await rx.done;
     expect(r.code, r.stderr).toBe(0);
     expect(sha256(await readFile(join(dir, 'from-browser.bin')))).toBe(sent.sha256);
+  }, 55_000);
+
+  it("chunk size against both ends' maxMessageSize: 240 KiB chunks fit, 512 KiB fail typed on both ends", async () => {
+    const send = async (name: string, chunkSize: number) => {
+      const dir = await mkdtemp(join(cli.home, 'in-'));
+      const rx = cli.spawn(['receive', '--yes', '--dir', dir, '--json'], { timeoutMs: 50_000 });
+      await rx.waitFor(/"event":"ready"/u);
+      const sent = await tab.page.evaluate(
+        async ({ to, name, chunkSize }) => {
+          const w = window as unknown as TestWindow;
+          const { file, sha256 } = await w.hsTest.randomFile(name, 1_000_003);
+          try {
+            await w.hs.sendFiles(w.hsTest.client, to, [file], { chunkSize }).result;
+            return { ok: true as const, sha256 };
+          } catch (err) {
+            return { ok: false as const, code: String((err as { code?: string }).code) };
+          }
+        },
+        { to: cli.username, name, chunkSize },
+      );
+      return { sent, rx: await rx.done, file: join(dir, name) };
+    };
+    // Both ends are libwebrtc (Chromium, @roamhq/wrtc): 256 KiB messages, so 240 KiB chunks fit.
+    const fits = await send('big-chunks.bin', 240 * 1024);
+    expect(fits.sent.ok && fits.rx.code).toBe(0);
+    expect(fits.sent).toEqual({ ok: true, sha256: sha256(await readFile(fits.file)) });
+    // 512 KiB frames exceed the channel: refused before any chunk, with a stable code at both ends.
+    const tooBig = await send('too-big-chunks.bin', 512 * 1024);
+    expect(tooBig.sent).toEqual({ ok: false, code: 'unsupported' });
+    expect(tooBig.rx.code).not.toBe(0);
+    expect(tooBig.rx.stdout + tooBig.rx.stderr).toMatch(/unsupported/u);
   }, 55_000);
 
   it('CLI sends a file to the browser (OPFS): hashes equal on what the browser wrote', async () => {
