@@ -8,3 +8,4 @@ export * from './http.ts';
 export * from './ids.ts';
 export * from './relay-notice.ts';
 export * from './signaling.ts';
+export * from './transfer.ts';
