@@ -164,6 +164,10 @@ describe('web app in Chromium', () => {
     await received.waitFor({ timeout: UI_TIMEOUT });
     expect(await received.textContent()).toBe(text);
     expect(await bob.page.locator('li.message b').count()).toBe(0);
+    // The server's system event names the creator by the hostile display name: text as well.
+    expect(await bob.page.locator('li.message.system .message-body').first().textContent()).toBe(
+      `(${HOSTILE_NAME} started the conversation)`,
+    );
     await alice.page
       .locator('li.message.outgoing', { hasText: text })
       .locator('.receipt[data-receipt="read"]')

@@ -86,14 +86,16 @@ export function conversationView(
     // Receipts only mean something on what a person sent; system events are the server's.
     const receipt = m.outgoing && m.kind !== 'system' ? el('span', { class: 'receipt' }) : undefined;
     const time = new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const system = m.kind === 'system';
+    const kindClass = system ? ' system' : m.outgoing ? ' outgoing' : '';
     const li = el(
       'li',
-      { class: `message${m.outgoing ? ' outgoing' : ''}`, 'data-seq': m.seq, 'data-kind': m.kind },
+      { class: `message${kindClass}`, 'data-seq': m.seq, 'data-kind': m.kind },
       el(
         'div',
         { class: 'message-meta' },
-        m.outgoing ? 'You' : nameOf(m.sender.user),
-        ` · ${time}`,
+        system ? '' : m.outgoing ? 'You · ' : `${nameOf(m.sender.user)} · `,
+        time,
         receipt ? ' · ' : '',
         receipt,
       ),
