@@ -149,6 +149,35 @@ describe('chat end to end: SDK clients over a real server', () => {
     expect(tomb!.text).toBeUndefined();
   });
 
+  it('pages history by sequence in both directions', async () => {
+    const conv = await fresh();
+    const sent = [];
+    for (let i = 0; i < 5; i++) sent.push(await alice.client.chat.send(conv.id, `page ${i}`));
+    const seqs = sent.map((s) => s.seq); // after the `created` system message (seq 1)
+    const newest = await bob.client.chat.history(conv.id, { limit: 2 });
+    expect(newest.messages.map((m) => m.text)).toEqual(['page 3', 'page 4']);
+    expect(newest.more).toBe(true);
+    const older = await bob.client.chat.history(conv.id, { before: newest.messages[0]!.seq, limit: 2 });
+    expect(older.messages.map((m) => m.text)).toEqual(['page 1', 'page 2']);
+    const oldest = await bob.client.chat.history(conv.id, { before: older.messages[0]!.seq, limit: 2 });
+    expect(oldest.messages.map((m) => m.kind)).toEqual(['system', 'text']);
+    expect(oldest.more).toBe(false);
+    const forward = await bob.client.chat.history(conv.id, { after: seqs[0]!, limit: 3 });
+    expect(forward.messages.map((m) => m.seq)).toEqual(seqs.slice(1, 4));
+    expect(forward.more).toBe(true);
+    const err = await bob.client.chat.history(conv.id, { limit: 101 }).catch((e: unknown) => e);
+    expect(HypersendError.is(err, 'bad_request')).toBe(true);
+  });
+
+  it('posts a file offer: transfer id in clear, summary encrypted', async () => {
+    const conv = await fresh();
+    const got = inbox(bob.client);
+    const summary = { names: ['report.pdf'], size: 1234, files: 1 };
+    await alice.client.chat.sendFileOffer(conv.id, 't_offer1', summary);
+    const [offer] = await waitFor(got, 1, (m) => m.conversation === conv.id && m.kind === 'file');
+    expect(offer!.file).toEqual({ transferId: 't_offer1', summary });
+  });
+
   it('refuses an over-long body with payload_too_large before sending', async () => {
     const conv = await fresh();
     const err = await alice.client.chat.send(conv.id, 'x'.repeat(5000)).catch((e: unknown) => e);
