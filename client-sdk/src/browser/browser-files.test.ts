@@ -126,6 +126,11 @@ describe('browser TransferSink (memory target)', () => {
     await expect(open(incoming, { overwrite: true })).resolves.toBeInstanceOf(TransferSink);
   });
 
+  it('refuses a receive folder name that could climb out of the storage root', async () => {
+    await expect(receiveTargets.resolve('../outside')).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(receiveTargets.resolve('a/../../b')).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+
   it('the memory cap refuses an oversize manifest before any byte, as payload_too_large', async () => {
     const big = [{ path: 'big.bin', size: (1 << 20) + 1, digest: new Uint8Array(64) }];
     const err = await open(big).catch((e: unknown) => e);

@@ -2,6 +2,7 @@
 // (File System Access API), else a folder in the origin-private file system (OPFS), else memory
 // with a hard cap. Files in OPFS or memory reach the user through a download link.
 import { HypersendError } from '../errors.ts';
+import { sanitizeRelativePath } from '../files/safe-path.ts';
 
 /** Default cap of the in-memory fallback: beyond it a transfer is refused before any byte. */
 export const DEFAULT_MEMORY_CAP_BYTES = 64 * 1024 * 1024;
@@ -48,12 +49,13 @@ export const receiveTargets = {
    * OPFS) a memory target with {@link DEFAULT_MEMORY_CAP_BYTES}.
    */
   async resolve(name: string): Promise<ReceiveDirectory> {
+    const segments = folderSegments(name); // one rule for every kind, so a name means the same everywhere
     const handle = picked.get(name);
     if (handle) return new HandleDirectory('picked', handle);
     const mem = memory.get(name);
     if (mem) return mem;
     const opfs = await opfsRoot();
-    if (opfs) return new HandleDirectory('opfs', await descend(opfs, folderSegments(name), true));
+    if (opfs) return new HandleDirectory('opfs', await descend(opfs, segments, true));
     const fallback = new MemoryDirectory(DEFAULT_MEMORY_CAP_BYTES);
     memory.set(name, fallback);
     return fallback;
@@ -98,11 +100,11 @@ async function opfsRoot(): Promise<FileSystemDirectoryHandle | undefined> {
   }
 }
 
+/** A receive folder name as OPFS path segments, through the same rules as received file names. */
 function folderSegments(name: string): string[] {
-  const segs = name.split('/').filter((s) => s !== '' && s !== '.');
-  if (segs.some((s) => s === '..'))
-    throw new HypersendError('invalid_argument', `bad receive folder ${name}`);
-  return segs;
+  const safe = sanitizeRelativePath(name);
+  if (!safe.ok) throw new HypersendError('invalid_argument', `bad receive folder name (${safe.reason})`);
+  return safe.path.split('/');
 }
 
 async function descend(
