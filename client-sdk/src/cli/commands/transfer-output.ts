@@ -39,6 +39,9 @@ export async function followTransfer(cli: CliContext, t: Transfer, peer: string)
       transferId: r.transferId,
       bytes: r.bytes,
       chunks: r.chunkCount,
+      // Sender side: chunks this process sent, and how many of them were sent twice (resumes).
+      sentChunks: r.sentChunks,
+      resentChunks: r.resentChunks,
     });
     return ExitCode.ok;
   } catch (err) {
