@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_DIR, type AppAssets } from './app-bundle.ts';
 import { loadWebConfig, WebConfigError } from './config.ts';
@@ -10,7 +11,7 @@ import { createWebServer, type WebServer } from './web-server.ts';
 // suite in test/src/web serves the real bundle).
 const assets: AppAssets = {
   html: Buffer.from('<!doctype html><title>t</title><script type="module" src="/app.js"></script>'),
-  js: Buffer.from('console.log("app")'),
+  js: Buffer.from(`console.log(${JSON.stringify('app '.repeat(2000))})`),
   css: Buffer.from('body{}'),
   favicon: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
 };
@@ -35,6 +36,19 @@ function raw(server: WebServer, path: string, method = 'GET', headers: Record<st
           body: Buffer.concat(chunks).toString(),
         }),
       );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Like {@link raw}, keeping the body as bytes (for gzip). */
+function rawBytes(server: WebServer, path: string, headers: Record<string, string>) {
+  return new Promise<{ headers: RawAnswer['headers']; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on('error', reject);
     req.end();
@@ -135,6 +149,25 @@ describe('web server', () => {
       expect(answer.status, path).toBe(404);
       expect(answer.body, path).toBe('{"error":{"code":"not_found","message":"no such page"}}');
     }
+  });
+
+  it('gzips the bundle for clients that accept it, with its own ETag', async () => {
+    const plain = await raw(server, '/app.js');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('Accept-Encoding');
+    expect(plain.body).toBe(assets.js.toString());
+    const zipped = await rawBytes(server, '/app.js', { 'accept-encoding': 'br, gzip;q=0.8' });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(zipped.body).equals(assets.js)).toBe(true);
+    expect(zipped.body.length).toBeLessThan(assets.js.length);
+    expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+    const refused = await raw(server, '/app.js', 'GET', { 'accept-encoding': 'gzip;q=0' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    const revalidated = await raw(server, '/app.js', 'GET', {
+      'accept-encoding': 'gzip',
+      'if-none-match': String(zipped.headers.etag),
+    });
+    expect(revalidated.status).toBe(304);
   });
 
   it('serves /healthz for container health checks', async () => {
