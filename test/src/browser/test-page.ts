@@ -4,7 +4,7 @@
 /** HTML of the test page (module script only; everything else happens through evaluate). */
 export const TEST_PAGE_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>hypersend browser test</title></head>
-<body><main id="status">loading</main>
+<body><main id="status">loading</main><input type="file" id="pick" multiple aria-label="files to send">
 <script type="module">
 import * as hs from './hypersend-client.js';
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
