@@ -49,6 +49,7 @@ export const ENV = {
     'base URL of the store-and-forward relay, advertised to clients at GET /v1/config (default: none)',
   HYPERSEND_CHAT_RETENTION:
     'chat messages older than this many seconds are removed (60-3153600000; default: kept forever)',
+  HYPERSEND_CHAT_SEND_RATE: 'chat messages per second per user, sustained; burst is 6x (default 5)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info (default), debug, trace, silent',
 } as const;
 export type EnvName = keyof typeof ENV;
@@ -125,6 +126,7 @@ const EnvSchema = z.object({
   HYPERSEND_TURN_MINTS_PER_MINUTE: int(1, 1000).default(10),
   HYPERSEND_RELAY_URL: z.url().optional(),
   HYPERSEND_CHAT_RETENTION: int(60, 3_153_600_000).optional(),
+  HYPERSEND_CHAT_SEND_RATE: int(1, 100_000).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -171,6 +173,8 @@ export type SignalingConfig = {
   relayUrl: string | undefined;
   /** Chat messages older than this are removed; null keeps them. */
   chatRetentionMs: number | null;
+  /** Chat sends per second per user (sustained; the burst is six times that). */
+  chatSendRate: number;
   logLevel: string;
 };
 
@@ -278,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined>): SignalingCo
         : undefined,
     relayUrl: e.HYPERSEND_RELAY_URL?.replace(/\/+$/, ''),
     chatRetentionMs: e.HYPERSEND_CHAT_RETENTION === undefined ? null : e.HYPERSEND_CHAT_RETENTION * 1000,
+    chatSendRate: e.HYPERSEND_CHAT_SEND_RATE,
     logLevel: e.LOG_LEVEL,
   };
 }

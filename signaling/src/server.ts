@@ -176,6 +176,7 @@ export async function createSignalingServer(options: {
       clock,
       log,
       retentionMs: config.chatRetentionMs,
+      limits: { sendsPerSecond: config.chatSendRate, sendBurst: config.chatSendRate * 6 },
       onRelationshipChange: relationshipChanges.publish,
     });
     cleanups.push(() => chat.close());

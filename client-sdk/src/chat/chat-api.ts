@@ -353,7 +353,9 @@ export class ChatApi extends Emitter<ChatEvents> {
     const signaling = this.requireSignaling();
     await loadSodium();
     const id = messageId ?? `m_${toBase64Url(sodiumSync().randombytes_buf(16))}`;
-    const conv = await this.conversation(conversationId, true);
+    // Cached: membership changes arrive as system messages, which drop the cached entry, so
+    // a send does not pay a round trip for the member list.
+    const conv = await this.conversation(conversationId, false);
     const recipients = [];
     const skipped: string[] = [];
     for (const member of conv.members) {
