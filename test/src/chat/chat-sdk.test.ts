@@ -178,6 +178,25 @@ describe('chat end to end: SDK clients over a real server', () => {
     expect(offer!.file).toEqual({ transferId: 't_offer1', summary });
   });
 
+  it('membership changes arrive as typed events; a removed member loses access', async () => {
+    const conv = await fresh();
+    const events: string[] = [];
+    bob.client.chat.on('membership', (m) => {
+      if (m.conversation === conv.id) events.push(m.event.event);
+    });
+    await alice.client.chat.rename(conv.id, 'Renamed');
+    await eventually(() => events.includes('renamed'), 5_000, 'renamed event');
+    await alice.client.chat.removeMember(conv.id, bob.client.me!.userId);
+    await eventually(() => events.includes('removed'), 5_000, 'removed event');
+    const err = await bob.client.chat.history(conv.id).catch((e: unknown) => e);
+    expect(HypersendError.is(err, 'not_found')).toBe(true);
+    const sendErr = await bob.client.chat.send(conv.id, 'still here?').catch((e: unknown) => e);
+    expect(HypersendError.is(sendErr, 'not_found')).toBe(true);
+    expect((await alice.client.chat.get(conv.id)).members.map((m) => m.userId)).toEqual([
+      alice.client.me!.userId,
+    ]);
+  });
+
   it('refuses an over-long body with payload_too_large before sending', async () => {
     const conv = await fresh();
     const err = await alice.client.chat.send(conv.id, 'x'.repeat(5000)).catch((e: unknown) => e);
