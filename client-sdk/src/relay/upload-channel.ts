@@ -99,14 +99,25 @@ export class RelayUploadChannel implements FrameChannel {
     const header = encodeObjectHeader(o.envelope);
     let first = o.firstChunk;
     let offset = 0;
+    let resumed = false;
     if (o.resume) {
-      first = o.resume.firstChunk;
-      this.#path = o.resume.uploadPath;
-      offset = (await this.#retrying(() => o.tus.head(this.#path))).offset;
+      const head = await this.#retrying(() => o.tus.head(o.resume?.uploadPath ?? '')).catch(
+        (err: unknown) => {
+          // Expired (24 h for unfinished uploads) or deleted: start a new upload instead.
+          if (HypersendError.is(err, 'not_found')) return undefined;
+          throw err;
+        },
+      );
+      if (head) {
+        first = o.resume.firstChunk;
+        this.#path = o.resume.uploadPath;
+        offset = head.offset;
+        resumed = true;
+      }
     }
     const object = new ObjectLayout(o.layout, header.length, first);
     this.#object = object;
-    if (!o.resume) {
+    if (!resumed) {
       this.#path = await this.#retrying(() =>
         o.tus.create({
           recipient: o.recipient,

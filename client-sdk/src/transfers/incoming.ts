@@ -9,7 +9,7 @@ import { peerSessionChannel } from '../transfer/peer-channel.ts';
 import { IncomingOffer, type TransferReceiver } from '../transfer/receiver.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
 import { fromEngineError } from './engine-errors.ts';
-import { type RelayDelivery, runRelayReceiver } from './relay-incoming.ts';
+import { type RelayDelivery, relayDownloadChannel, runRelayReceiver } from './relay-incoming.ts';
 import { bounded, type TransferContext } from './transfer-context.ts';
 import { control, type TransferControl } from './transfer-control.ts';
 import { cancelled, Transfer } from './transfer-handle.ts';
@@ -194,8 +194,10 @@ async function runReceiver(
   }
   let session: PeerSession | undefined;
   let giveUp: ReturnType<typeof setTimeout> | undefined;
+  const relayWaiters = ctx.relayWaiters;
   const finish = (): void => {
     unroute();
+    relayWaiters?.delete(offer.transferId);
     clearTimeout(giveUp);
     session?.close();
   };
@@ -253,6 +255,21 @@ async function runReceiver(
     }
   };
   const unroute = ctx.route(offer.transferId, peer, onControl);
+  // The sender may finish through the relay while we wait for a new connection: continue from it.
+  relayWaiters?.set(offer.transferId, (d) => {
+    if (!t.active || d.notice.from.user !== peer.user || d.notice.from.device !== peer.device) return false;
+    clearTimeout(giveUp);
+    session?.close();
+    session = undefined;
+    relayDownloadChannel(offer, d).then(
+      (channel) => {
+        rx.attach(channel);
+        t.report('connected', { path: 'relay' });
+      },
+      (err: unknown) => fail(HypersendError.is(err) ? err : new HypersendError('io', String(err))),
+    );
+    return true;
+  });
   rx.on('progress', (p) => t.report('progress', p));
   rx.on('done', (r) => {
     // The sender closes the channel once it has our final ACK and DONE; closing (or exiting)

@@ -86,7 +86,7 @@ export class RelayInbox {
         await objects.read(n.objectId, OBJECT_PREFIX_BYTES, OBJECT_PREFIX_BYTES + len - 1),
       );
       const relay = this.relay;
-      await this.open(n, envelope, {
+      const delivery: RelayDelivery = {
         notice: n,
         relay,
         headerBytes: OBJECT_PREFIX_BYTES + len,
@@ -95,7 +95,12 @@ export class RelayInbox {
           await (await relay.objects()).ack(n.objectId);
           await relay.dismiss(n.id);
         },
-      });
+      };
+      // A receiver of this transfer is running here (its peer connection was lost): it continues
+      // from the relay on its own, no new offer.
+      const waiter = this.ctx.relayWaiters?.get(n.transferId);
+      if (waiter?.(delivery)) return;
+      await this.open(n, envelope, delivery);
     } catch (err) {
       if (HypersendError.is(err, 'not_found')) {
         // Expired, or picked up by this device before: the notice is stale.
@@ -108,6 +113,29 @@ export class RelayInbox {
       if (HypersendError.is(err)) this.ctx.client.reportError(err);
     }
   }
+}
+
+/**
+ * The download channel for a relay delivery of `offer` (record offsets from its manifest).
+ *
+ * @example
+ * rx.attach(await relayDownloadChannel(offer, delivery));
+ */
+export async function relayDownloadChannel(
+  offer: IncomingOffer,
+  d: RelayDelivery,
+): Promise<RelayDownloadChannel> {
+  const layout = layoutChunks(
+    offer.files.map((f) => f.size ?? 0),
+    offer.chunkSize,
+  );
+  return new RelayDownloadChannel({
+    objects: await d.relay.objects(),
+    objectId: d.notice.objectId,
+    object: new ObjectLayout(layout, d.headerBytes, d.firstChunk),
+    transferId: offer.transferId,
+    onComplete: () => d.discard(),
+  });
 }
 
 /**
@@ -129,17 +157,7 @@ export async function runRelayReceiver(
     overwrite: o.overwrite ?? false,
     reconnectTimeoutMs: ctx.reconnectTimeoutMs,
   });
-  const layout = layoutChunks(
-    offer.files.map((f) => f.size ?? 0),
-    offer.chunkSize,
-  );
-  const channel = new RelayDownloadChannel({
-    objects: await d.relay.objects(),
-    objectId: d.notice.objectId,
-    object: new ObjectLayout(layout, d.headerBytes, d.firstChunk),
-    transferId: offer.transferId,
-    onComplete: () => d.discard(),
-  });
+  const channel = await relayDownloadChannel(offer, d);
   rx.on('progress', (p) => t.report('progress', p));
   rx.on('done', (r) => {
     t.succeed(r);

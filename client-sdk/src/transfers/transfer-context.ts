@@ -7,6 +7,7 @@ import type { HypersendClient } from '../hypersend-client.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
 import type { RelayAccess } from './relay-access.ts';
+import type { RelayDelivery } from './relay-incoming.ts';
 import type { TransferControl } from './transfer-control.ts';
 
 /** Handler of control signals for one (transfer id, peer device). */
@@ -23,17 +24,17 @@ export interface TransferContext {
   readonly relay?: RelayAccess | undefined;
   /** Default wait for a peer connection before the relay takes over (`SendOptions.relayAfterMs`). */
   readonly relayAfterMs?: number | undefined;
+  /**
+   * Running receivers by transfer id that take a relay delivery of their transfer (the sender
+   * finished through the relay after their peer connection was lost); true when taken.
+   */
+  readonly relayWaiters?: Map<string, (delivery: RelayDelivery) => boolean> | undefined;
   backend(): Promise<CryptoBackend>;
   /**
    * A PeerSession to `peer` negotiated under `sid`, with TURN servers when the server has them
    * (renewed before they expire); `turnOnly` forces relay candidates (the peer never sees our IP).
    */
-  openSession(
-    peer: DeviceAddress,
-    sid: string,
-    initiator: boolean,
-    turnOnly?: boolean,
-  ): Promise<PeerSession>;
+  openSession(peer: DeviceAddress, sid: string, initiator: boolean, turnOnly?: boolean): Promise<PeerSession>;
   /** Route control signals for `transferId` from `peer` to `handler`; returns the unregister function. */
   route(transferId: string, peer: DeviceAddress, handler: ControlHandler): () => void;
   /** Send a control signal; rejects like `sendSignal`. */

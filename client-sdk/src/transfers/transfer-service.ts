@@ -92,6 +92,7 @@ class NodeTransferService implements TransferService {
       reconnectTimeoutMs: o.reconnectTimeoutMs ?? 60_000,
       relay,
       relayAfterMs: o.relayAfterMs,
+      relayWaiters: new Map(),
       backend: () => this.#loadBackend(),
       wrtc: () => this.#loadWrtc(),
       openSession: (peer, sid, initiator, turnOnly) => this.#openSession(peer, sid, initiator, turnOnly),
