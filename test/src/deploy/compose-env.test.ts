@@ -3,6 +3,7 @@
 // multi-stage, npm ci --omit=dev, non-root, HEALTHCHECK, restart policies, resource limits).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { loadRelayConfig, ConfigError as RelayConfigError } from '../../../relay/src/config.ts';
 import { ConfigError, loadConfig } from '../../../signaling/src/config.ts';
@@ -169,6 +170,33 @@ describe('images and containers', () => {
     expect(uri.username).toBe(mongo.environment?.MONGO_APP_USERNAME);
     expect(uri.password).toBe(mongo.environment?.MONGO_APP_PASSWORD);
     expect(uri.username).not.toBe(mongo.environment?.MONGO_INITDB_ROOT_USERNAME);
+  });
+
+  it('the init script creates the app user with readWrite on the app database only, and needs its variables', () => {
+    // mongosh runs it with `db`, `print` and `process` in scope; run it the same way with a recording db.
+    const mongo = service('mongo');
+    const file = mongo.volumes?.find((v) => v.includes('/docker-entrypoint-initdb.d/'))?.split(':')[0] ?? '';
+    const code = readRepoFile(file);
+    const runInit = (vars: Record<string, string | undefined>) => {
+      const calls: { db: string; user: unknown }[] = [];
+      const db = {
+        getSiblingDB: (name: string) => ({ createUser: (user: unknown) => calls.push({ db: name, user }) }),
+      };
+      runInNewContext(code, { db, print: () => {}, process: { env: vars } });
+      return calls;
+    };
+    const e = mongo.environment ?? {};
+    expect(runInit(e)).toEqual([
+      {
+        db: 'hypersend',
+        user: {
+          user: e.MONGO_APP_USERNAME,
+          pwd: e.MONGO_APP_PASSWORD,
+          roles: [{ role: 'readWrite', db: 'hypersend' }],
+        },
+      },
+    ]);
+    expect(() => runInit({ ...e, MONGO_APP_PASSWORD: '' })).toThrow(/MONGO_APP_PASSWORD/);
   });
 
   it('coturn: host networking (or a published relay range), non-root; every non-database container read-only without capabilities', () => {
