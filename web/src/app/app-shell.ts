@@ -42,9 +42,14 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
       setConnection(e.reconnectInMs === undefined ? 'offline' : 'reconnecting…', 'offline'),
     ),
     client.on('replaced', () => setConnection('opened in another tab', 'offline')),
-    client.on('session-expired', () => banner.show(new Error('session expired: log in again'))),
   );
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    for (const off of offs) off();
+    setConnection('', 'offline');
+    throw err;
+  }
   setConnection('online', 'online');
 
   const me = client.me;
@@ -77,13 +82,26 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
   const contacts = contactsView(client, banner, open);
   replaceChildren(main, el('div', { class: 'layout' }, contacts.element, pane, transfers.element));
 
-  logout.addEventListener('click', () => {
+  // Stop every view's timers and subscriptions; the page then shows the sign-in form again.
+  const teardown = () => {
     for (const off of offs) off();
     contacts.close();
     transfers.close();
     conversation?.close();
     whoami.textContent = '';
     connection.textContent = '';
+  };
+  // The refresh token was refused (expired, revoked): tokens are gone, so sign in again.
+  offs.push(
+    client.on('session-expired', ({ error }) => {
+      teardown();
+      client.disconnect();
+      host.onSignedOut();
+      banner.show(error, 'Signed out');
+    }),
+  );
+  logout.addEventListener('click', () => {
+    teardown();
     client.logout().then(
       () => host.onSignedOut(),
       (err: unknown) => {
