@@ -102,7 +102,7 @@ describe('Chromium ↔ Node CLI', () => {
     expect(tooBig.rx.stdout + tooBig.rx.stderr).toMatch(/unsupported/u);
   }, 55_000);
 
-  it('CLI sends a file to the browser (OPFS): hashes equal on what the browser wrote', async () => {
+  it('CLI sends a file to the browser (OPFS): hashes equal on what the browser wrote and downloads', async () => {
     const src = join(cli.home, 'from-cli.bin');
     const bytes = randomBytes(SIZE);
     await writeFile(src, bytes);
@@ -119,5 +119,14 @@ describe('Chromium ↔ Node CLI', () => {
     const got = await received;
     expect(got.size).toBe(SIZE);
     expect(got.sha256).toBe(sha256(bytes));
+    // And the download link hands the user the same bytes.
+    const [download] = await Promise.all([
+      tab.page.waitForEvent('download', { timeout: 15_000 }),
+      tab.page.evaluate(() =>
+        (window as unknown as TestWindow).hs.downloadReceivedFile('inbox', 'from-cli.bin'),
+      ),
+    ]);
+    expect(download.suggestedFilename()).toBe('from-cli.bin');
+    expect(sha256(await readFile(await download.path()))).toBe(sha256(bytes));
   }, 55_000);
 });
