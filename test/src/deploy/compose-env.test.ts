@@ -159,6 +159,15 @@ describe('images and containers', () => {
     expect(service('mongo').image).toMatch(/^mongo:7\.0\.\d+$/);
   });
 
+  it('our own images are always built from the checkout, never pulled from a registry', () => {
+    const ours = Object.entries(compose.services).filter(([, s]) => s.image?.startsWith('hypersend/'));
+    expect(ours.map(([n]) => n).sort()).toEqual(['coturn-config', 'relay', 'signaling', 'web']);
+    for (const [name, s] of ours) {
+      expect(s.pull_policy, name).toBe('build');
+      expect(existsSync(join(ROOT, s.build?.dockerfile ?? '')), name).toBe(true);
+    }
+  });
+
   it('MongoDB: auth on, data on a volume, the app user created by the mounted init script', () => {
     const mongo = service('mongo');
     expect(mongo.command).toContain('--auth');

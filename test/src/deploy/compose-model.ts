@@ -14,6 +14,7 @@ export const ENV_EXAMPLE_FILE = join(ROOT, '.env.example');
 /** The parts of a compose service the tests look at. */
 export interface ComposeService {
   image?: string;
+  pull_policy?: string;
   build?: { context: string; dockerfile: string };
   command?: string[];
   environment?: Record<string, string>;
