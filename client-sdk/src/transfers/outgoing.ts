@@ -6,6 +6,7 @@ import type { ContactDevice } from '../contacts/key-directory.ts';
 import { fromBase64Url } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 import type { ByteStream } from '../files/stream-source.ts';
+import { sendOffer } from '../transfer/offer-parts.ts';
 import { assertSendRate } from '../transfer/pacer.ts';
 import { peerSessionChannel } from '../transfer/peer-channel.ts';
 import { type SendInput as EngineInput, TransferSender } from '../transfer/sender.ts';
@@ -180,7 +181,8 @@ export async function runOutgoing(
       () => undefined,
     );
   };
-  const offer = (): Promise<void> => ctx.sendControl(peer, id, control({ t: 'offer', envelope: tx.offer }));
+  // One `offer`, or `offer-part`s when the envelope is too long for a signaling frame.
+  const offer = (): Promise<void> => sendOffer((c) => ctx.sendControl(peer, id, c), tx.offer);
   const reoffer = async (): Promise<void> => {
     if (reoffering) return;
     reoffering = true;

@@ -7,6 +7,7 @@ import type { CryptoBackend } from '../crypto/backend.ts';
 import { HypersendError } from '../errors.ts';
 import type { HypersendClient } from '../hypersend-client.ts';
 import type { IncomingSignal } from '../signaling/signaling-client.ts';
+import { OfferAssembler } from '../transfer/offer-parts.ts';
 import { PeerSession } from '../webrtc/peer-session.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
 import { hasTurn, iceConfigFor } from './ice-servers.ts';
@@ -68,6 +69,7 @@ export function nodeTransfers(options: NodeTransfersOptions = {}): TransferServi
 class NodeTransferService implements TransferService {
   readonly #routes = new Map<string, ControlHandler>();
   readonly #opening = new Set<string>();
+  readonly #offerParts = new OfferAssembler();
   readonly #ctx: TransferContext;
   readonly #log: Logger;
   readonly #unsubscribe: () => void;
@@ -140,6 +142,7 @@ class NodeTransferService implements TransferService {
     this.#unsubscribe();
     this.#inbox?.close();
     this.#routes.clear();
+    this.#offerParts.close();
   }
 
   #onSignal(s: IncomingSignal): void {
@@ -149,7 +152,13 @@ class NodeTransferService implements TransferService {
       this.#log.warn({ from: s.from }, 'dropping malformed transfer control');
       return;
     }
-    const msg = parsed.data;
+    let msg = parsed.data;
+    if (msg.t === 'offer-part') {
+      // A long offer arrives in parts (transfer/offer-parts.ts); joined, it is one offer.
+      const envelope = this.#offerParts.add(routeKey(s.sid, s.from), msg);
+      if (envelope === undefined) return;
+      msg = { v: 1, t: 'offer', envelope };
+    }
     const handler = this.#routes.get(routeKey(s.sid, s.from));
     if (handler) {
       handler(msg);
