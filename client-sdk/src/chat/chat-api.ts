@@ -39,7 +39,10 @@ export interface ChatDeps {
   /** A user's devices checked against the pinned keys (normally `KeyDirectory.getDevices`). */
   devicesOf(username: string): Promise<ContactDevice[]>;
   log?: Logger;
-  /** How long device lists are reused before asking the key directory again. Default 30 s. */
+  /**
+   * How long device lists are reused before asking the key directory again. Default 10 s: a
+   * member's new device gets envelopes from your messages at most this long after it appeared.
+   */
   deviceCacheMs?: number;
   now?(): number;
 }
@@ -428,7 +431,8 @@ export class ChatApi extends Emitter<ChatEvents> {
       this.conversations.delete(view.conversation);
       this.emit('membership', { conversation: view.conversation, event: view.system, seq: view.seq });
     }
-    if (view.failure !== undefined)
+    // A message that was never encrypted for this device is no error; a broken one is.
+    if (view.failure !== undefined && view.failure !== 'not_found')
       this.reportError(
         new HypersendError(view.failure, `message ${view.conversation}#${view.seq} could not be opened`),
       );
@@ -468,7 +472,8 @@ export class ChatApi extends Emitter<ChatEvents> {
       ...(m.deletedAt === undefined ? {} : { deletedAt: m.deletedAt }),
     };
     if (m.kind === 'system' || m.deletedAt !== undefined) return view;
-    if (m.envelope === undefined) return { ...view, failure: 'decrypt_failed' };
+    // Not addressed to this device (sent before it existed, or before the sender saw it).
+    if (m.envelope === undefined) return { ...view, failure: 'not_found' };
     try {
       const sender = await this.senderDevice(m.conversation, m.sender.user, m.sender.device);
       const body = openChatBody({
@@ -525,7 +530,7 @@ export class ChatApi extends Emitter<ChatEvents> {
   private async devices(username: string, fresh: boolean): Promise<ContactDevice[]> {
     const now = this.deps.now?.() ?? Date.now();
     const cached = this.deviceCache.get(username);
-    if (!fresh && cached !== undefined && now - cached.at < (this.deps.deviceCacheMs ?? 30_000))
+    if (!fresh && cached !== undefined && now - cached.at < (this.deps.deviceCacheMs ?? 10_000))
       return cached.devices;
     const devices = await this.deps.devicesOf(username);
     this.deviceCache.set(username, { at: now, devices });

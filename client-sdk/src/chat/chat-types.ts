@@ -44,9 +44,11 @@ export interface ChatMessageView {
   /** A tombstone: deleted for everyone at this time. */
   deletedAt?: number;
   /**
-   * Set when the body could not be shown: `decrypt_failed` (not for this device, tampered, or
-   * the sender's key is not the pinned one), `key_changed` (sender device blocked until the key
-   * change is accepted), `not_found` (sender device unknown).
+   * Set when the body could not be shown: `not_found` (no envelope for this device: sent before
+   * this device existed or before the sender's device list included it; or the sender device is
+   * unknown), `decrypt_failed` (tampered, or not sealed with the sender's pinned key; also
+   * reported as an `error` event), `key_changed` (sender device blocked until the key change is
+   * accepted).
    */
   failure?: HypersendErrorCode;
 }

@@ -197,6 +197,24 @@ describe('chat end to end: SDK clients over a real server', () => {
     ]);
   });
 
+  it('a device added later sees earlier messages as not encrypted for it, without error events', async () => {
+    const conv = await fresh();
+    await alice.client.chat.send(conv.id, 'before the tablet');
+    const tablet = await secondDevice(server, bob);
+    const got = inbox(tablet);
+    const errors: string[] = [];
+    tablet.chat.on('error', (e) => errors.push(e.error.code));
+    try {
+      await tablet.connect();
+      const [old] = await waitFor(got, 1, (m) => m.conversation === conv.id && m.kind === 'text');
+      expect(old).toMatchObject({ failure: 'not_found' });
+      expect(old!.text).toBeUndefined();
+      expect(errors).toEqual([]);
+    } finally {
+      tablet.close();
+    }
+  });
+
   it('refuses an over-long body with payload_too_large before sending', async () => {
     const conv = await fresh();
     const err = await alice.client.chat.send(conv.id, 'x'.repeat(5000)).catch((e: unknown) => e);

@@ -26,6 +26,7 @@ export function formatMessage(conv: ConversationInfo, m: ChatMessageView): strin
     return `* ${printable(nameOf(conv, m.system.actor))} ${m.system.event}${users ? ` ${users}` : ''}${title}`;
   }
   if (m.deletedAt !== undefined) return `${who}: (deleted)`;
+  if (m.failure === 'not_found') return `${who}: (not encrypted for this device)`;
   if (m.failure !== undefined) return `${who}: (could not be decrypted: ${m.failure})`;
   if (m.file) {
     const names = m.file.summary.names.map(printable).join(', ');
