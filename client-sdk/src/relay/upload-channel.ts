@@ -34,13 +34,16 @@ export interface RelayUploadOptions {
   saveState(state: RelayUploadState): Promise<void>;
   /** The object is complete and durable: announce it. Resolves before DONE reaches the engine. */
   onComplete(object: { objectId: string; size: number }): Promise<void>;
-  /** Bytes per PATCH; each PATCH ends with an fsync on the relay and an ACK here. Default 8 MiB. */
+  /**
+   * Bytes per PATCH; each PATCH ends with an fsync on the relay and an ACK here, so this is also
+   * the sender's progress step and the most a crash re-sends. Default 4 MiB.
+   */
   segmentBytes?: number;
   /** How long a failing relay is retried (HEAD, then PATCH from its offset) before giving up. Default 60 s. */
   retryForMs?: number;
 }
 
-const DEFAULT_SEGMENT = 8 << 20;
+const DEFAULT_SEGMENT = 4 << 20;
 
 /**
  * Upload side of the store-and-forward fallback. Call {@link open} after attaching it to the

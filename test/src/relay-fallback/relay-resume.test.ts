@@ -50,7 +50,7 @@ describe('relay path resumes', () => {
       ['--json', 'send', file, '--to', lab.bob.username, '--relay', 'only', '--limit-rate', '4M'],
       { timeoutMs: 90_000 },
     );
-    await progressAtLeast(tx.stdout, 3 * MiB);
+    await progressAtLeast(tx.stdout, 4 * MiB); // the first 4 MiB PATCH is on the relay's disk
     const headsBefore = lab.front.seen.filter((r) => r.method === 'HEAD').length;
     await lab.restartRelay();
     const r = await tx.done;
@@ -63,13 +63,14 @@ describe('relay path resumes', () => {
   }, 120_000);
 
   it('a sender killed mid-upload and run again continues the same upload', async () => {
-    const file = await randomFile('sender-crash.bin', 8 * MiB);
+    const file = await randomFile('sender-crash.bin', 12 * MiB);
     const created = uploadsCreated();
     const args = ['--json', 'send', file, '--to', lab.bob.username, '--relay', 'only', '--limit-rate', '3M'];
     const first = lab.alice.spawn(args, { timeoutMs: 60_000 });
-    await progressAtLeast(first.stdout, 2 * MiB);
+    await progressAtLeast(first.stdout, 4 * MiB); // one PATCH durable, the next one in flight
     first.child.kill('SIGKILL');
     await first.done;
+    expect(jsonEvents(first.stdout()).some((e) => e.event === 'done')).toBe(false); // killed mid-upload
     const second = await lab.alice.run(args, { timeoutMs: 60_000 });
     expect(second.code, second.stderr).toBe(0);
     expect(uploadsCreated() - created).toBe(1);
