@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../cli/cli-harness.ts';
 import type { WatchedPage } from '../fixtures/chromium.ts';
-import { randomUsername } from '../helpers/users.ts';
+import { postJson, randomKey, randomUsername } from '../helpers/users.ts';
 import { startWebStack, type WebStack } from './web-stack.ts';
 
 /** Kept after the run (gitignored): what the app looked like when the flows passed. */
@@ -20,6 +20,7 @@ const HOSTILE_FILE = '<img src=x onerror=window.__pwned=2>.txt';
 const UI_TIMEOUT = 30_000;
 
 let stack: WebStack;
+let firstSafetyNumber = '';
 let alice: WatchedPage;
 let bob: WatchedPage;
 const aliceName = randomUsername('alice');
@@ -143,11 +144,12 @@ describe('web app in Chromium', () => {
     await bob.page.getByRole('button', { name: `Open ${aliceName}` }).click();
     const numbers: string[] = [];
     for (const tab of [alice, bob]) {
-      await tab.page.getByRole('button', { name: 'Show safety number' }).click();
-      const out = tab.page.locator('output.safety-number[data-ready="true"]');
+      await tab.page.getByRole('button', { name: 'Show safety numbers' }).click();
+      const out = tab.page.locator('ul.safety-numbers[data-ready="true"] output.safety-number');
       await out.waitFor({ timeout: UI_TIMEOUT });
       numbers.push((await out.textContent()) ?? '');
     }
+    firstSafetyNumber = numbers[0] ?? '';
     expect(numbers[0]).toMatch(/^\d{5}( \d{5}){11}$/);
     expect(numbers[1]).toBe(numbers[0]);
     // The signed-in app with a contact open shows nearly every control there is.
@@ -241,6 +243,53 @@ describe('web app in Chromium', () => {
     await bob.page.getByLabel('Username').waitFor({ timeout: UI_TIMEOUT });
     expect(await bob.page.locator('#whoami').textContent()).toBe('');
     expect(await bob.page.locator('.contacts-panel').count()).toBe(0);
+  });
+
+  it('a contact device whose key changed is flagged and blocked until its new number is accepted', async () => {
+    // Bob's browser device re-registers under the same id with other keys (what a reinstall, or
+    // an attacker with Bob's password, would do).
+    const bobLogin = await postJson<{ accessToken: string }>(
+      stack.signaling,
+      '/v1/auth/login',
+      { username: bobName, password: PASSWORD },
+      { expect: 200 },
+    );
+    const devices = (await (
+      await fetch(`${stack.signaling.url}/v1/devices`, {
+        headers: { authorization: `Bearer ${bobLogin.accessToken}` },
+      })
+    ).json()) as { devices: Array<{ deviceId: string; name: string }> };
+    const [device] = devices.devices;
+    if (!device) throw new Error('bob has no device');
+    await postJson(
+      stack.signaling,
+      '/v1/devices',
+      { deviceId: device.deviceId, name: device.name, x25519: randomKey(), ed25519: randomKey() },
+      { token: bobLogin.accessToken },
+    );
+
+    await alice.page.getByRole('button', { name: 'Show safety numbers' }).click();
+    const row = alice.page.locator(`ul.safety-numbers li[data-device="${device.deviceId}"][data-blocked]`);
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    expect(await row.locator('.key-changed').textContent()).toContain('[key_changed]');
+    const changed = (await row.locator('output.safety-number').textContent()) ?? '';
+    expect(changed).toMatch(/^\d{5}( \d{5}){11}$/);
+    expect(changed).not.toBe(firstSafetyNumber);
+
+    // The message is not encrypted to the blocked device, and the sender is told so, with the code.
+    const box = alice.page.getByLabel(`Message to ${bobName} (Enter sends, Shift+Enter for a new line)`);
+    await box.fill('are you still you?');
+    await box.press('Enter');
+    const banner = alice.page.locator('#error[data-code]');
+    await banner.waitFor({ timeout: UI_TIMEOUT });
+    expect(await banner.getAttribute('data-code')).toBe('key_changed');
+
+    await row.getByRole('button', { name: `Accept the new key of ${device.name}` }).click();
+    const accepted = alice.page.locator(
+      `ul.safety-numbers li[data-device="${device.deviceId}"]:not([data-blocked])`,
+    );
+    await accepted.waitFor({ timeout: UI_TIMEOUT });
+    expect(await accepted.locator('output.safety-number').textContent()).toBe(changed);
   });
 
   it('serves a CSP without unsafe-inline that blocks injected inline script', async () => {

@@ -1,6 +1,11 @@
 // One-to-one conversation with an open contact: history, live messages, typing, and receipts on my
 // own messages (sent → delivered → read). Bodies come from the peer: always text nodes.
-import type { ChatMessageView, ConversationInfo, HypersendClient } from '@hypersend/client/browser';
+import {
+  type ChatMessageView,
+  type ConversationInfo,
+  type HypersendClient,
+  HypersendError,
+} from '@hypersend/client/browser';
 import type { ContactInfo } from '@hypersend/protocol';
 import { el, uid } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
@@ -164,6 +169,15 @@ export function conversationView(
         input.value = '';
         send.disabled = false;
         input.focus();
+        // The SDK never encrypts to a device whose key changed: say so instead of implying delivery.
+        if (sent.skippedDevices.length > 0)
+          banner.show(
+            new HypersendError(
+              'key_changed',
+              `not sent to ${sent.skippedDevices.length} device(s) whose key changed; compare safety numbers`,
+            ),
+            'Message held back',
+          );
         // The event usually renders it first; this covers an event that is still on its way.
         if (!rows.has(sent.seq))
           render({
