@@ -6,13 +6,20 @@
  * building, key seal, accept, WebRTC set-up, handshake) and the peak RSS (VmHWM) of both ends.
  *
  *   node --import tsx bench/src/transfer-throughput.ts [--tiny] [--size=512M|4G] [--rounds=1]
- *        [--latency-rounds=5] [--sparse] [--ack=2M] [--window=32M]
+ *        [--latency-rounds=5] [--sparse] [--ack=2M] [--window=32M] [--chunk=255K] [--raw-message=64K]
+ *        [--cpu-prof=DIR]
  *
  * `--size` accepts K/M/G suffixes (binary). The source file is generated in a temp dir (random
  * 1 MiB blocks, or a sparse file with `--sparse`, which is how 4 GB stays quick to make); the
  * receiver writes every byte for real. Throughput is measured from the sender's first CHUNK to
  * the receiver's DONE (final fsync, digest check and rename included).
+ *
+ * `--chunk` is the sender's chunk size (default the engine's 64 KiB; 255 KiB is the most a
+ * 256 KiB data-channel message carries, what a receiver's HELLO advertises on libwebrtc);
+ * `--raw-message` the raw reference's message size; `--cpu-prof=DIR` runs both encrypted ends
+ * under `node --cpu-prof` (profiles are written when they exit).
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,6 +45,12 @@ export interface Options {
   /** Receiver ACK interval and sender window, passed to the engine (defaults: the engine's). */
   ackBytes: number | undefined;
   windowBytes: number | undefined;
+  /** Plaintext bytes per chunk (sender `chunkSize`); undefined: the engine's default. */
+  chunkBytes: number | undefined;
+  /** Raw reference message size. */
+  rawMessageBytes: number;
+  /** Run both encrypted ends under `node --cpu-prof` into this folder. */
+  cpuProfDir: string | undefined;
 }
 
 function parseSize(v: string): number {
@@ -63,6 +76,9 @@ function options(argv = process.argv.slice(2)): Options {
     sparse: argv.includes('--sparse'),
     ackBytes: get('ack') === undefined ? undefined : parseSize(get('ack') as string),
     windowBytes: get('window') === undefined ? undefined : parseSize(get('window') as string),
+    chunkBytes: get('chunk') === undefined ? undefined : parseSize(get('chunk') as string),
+    rawMessageBytes: parseSize(get('raw-message') ?? '64K'),
+    cpuProfDir: get('cpu-prof'),
   };
 }
 
@@ -111,13 +127,18 @@ export async function encrypted(
   const peaks = { tx: 0, rx: 0 };
   let poll: ReturnType<typeof setInterval> | undefined;
   try {
-    const tx = pair.spawn({
-      role: 'sender',
-      path: file,
-      waitStart: true,
-      ...(o.windowBytes ? { windowBytes: o.windowBytes } : {}),
-    });
-    const rx = pair.spawn({ role: 'receiver', dir, ...(o.ackBytes ? { ackBytes: o.ackBytes } : {}) });
+    const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+    const tx = pair.spawn(
+      {
+        role: 'sender',
+        path: file,
+        waitStart: true,
+        ...(o.windowBytes ? { windowBytes: o.windowBytes } : {}),
+        ...(o.chunkBytes ? { chunkSize: o.chunkBytes } : {}),
+      },
+      prof,
+    );
+    const rx = pair.spawn({ role: 'receiver', dir, ...(o.ackBytes ? { ackBytes: o.ackBytes } : {}) }, prof);
     poll = setInterval(() => {
       void vmHwm(tx.child.pid).then((v) => (peaks.tx = Math.max(peaks.tx, v)));
       void vmHwm(rx.child.pid).then((v) => (peaks.rx = Math.max(peaks.rx, v)));
@@ -142,9 +163,24 @@ export async function encrypted(
     };
   } finally {
     clearInterval(poll);
+    // --cpu-prof writes its profile at a clean exit: the fixtures exit on IPC disconnect.
+    if (o.cpuProfDir) await Promise.all(pair.all.map((p) => exitQuietly(p.child)));
     pair.killAll();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Disconnect a fixture (it exits 0 on that) and wait up to 10 s for it to be gone. */
+function exitQuietly(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (child.connected) child.disconnect();
+  });
 }
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
@@ -156,7 +192,7 @@ async function main(): Promise<void> {
     const file = join(work, 'payload.bin');
     await makeFile(file, o.bytes, o.sparse);
     console.log(
-      `transfer vs raw, 2 processes: ${mb(o.bytes)}${o.sparse ? ' (sparse source)' : ''}, 64 KiB chunks, ` +
+      `transfer vs raw, 2 processes: ${mb(o.bytes)}${o.sparse ? ' (sparse source)' : ''}, ${(o.chunkBytes ?? 64 * 1024) / 1024} KiB chunks, raw ${o.rawMessageBytes / 1024} KiB messages, ` +
         `${o.rounds} round(s) each, ${o.latencyRounds} latency round(s)`,
     );
     const raw: number[] = [];
@@ -164,7 +200,7 @@ async function main(): Promise<void> {
     const peaks = { tx: 0, rx: 0 };
     const raws = {
       bytes: o.bytes,
-      messageBytes: 64 * 1024,
+      messageBytes: o.rawMessageBytes,
       highWatermark: 4 * MiB,
       lowWatermark: MiB,
       pollMs: 5,
