@@ -36,4 +36,5 @@ mkdir -p "$(dirname "$bin")"
 # -buildvcs=false: the copy is not a repository, and we must not stamp it with ours.
 (cd "$work/src" && go build -buildvcs=false -trimpath -o "$OLDPWD/$bin.tmp" ./cmd/ferretdb)
 mv "$bin.tmp" "$bin"
-"$bin" --version | head -1 >&2
+# sed reads to the end: `head -1` exiting early SIGPIPEd the writer, and pipefail failed setup (exit 141).
+"$bin" --version | sed -n 1p >&2

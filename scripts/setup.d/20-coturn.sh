@@ -45,4 +45,4 @@ while read -r pid args; do
   fi
 done < <(pgrep -a -x turnserver || true)
 
-log "coturn $(turnserver --version 2>/dev/null | head -1) ready"
+log "coturn $(turnserver --version 2>/dev/null | sed -n 1p) ready"

@@ -39,4 +39,4 @@ node --input-type=module -e "
   log "playwright-core could not drive $chromium (is npm ci done? see the error above)"
   exit 1
 }
-log "$("$chromium" --version 2>/dev/null | head -1) ready, driven by playwright-core $(node -p "require('./node_modules/playwright-core/package.json').version")"
+log "$("$chromium" --version 2>/dev/null | sed -n 1p) ready, driven by playwright-core $(node -p "require('./node_modules/playwright-core/package.json').version")"
