@@ -23,6 +23,7 @@ export {
 } from './browser/indexeddb-stores.ts';
 export {
   DEFAULT_MEMORY_CAP_BYTES,
+  deleteReceivedFile,
   downloadReceivedFile,
   readReceivedFile,
   receiveTargets,

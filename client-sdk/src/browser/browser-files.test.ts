@@ -11,7 +11,7 @@ import { FileChunkSource as NodeChunkSource } from '../files/file-source.ts';
 import { blake2b512, tempDir } from '../files/test-support.ts';
 import { FileChunkSource } from './blob-chunk-source.ts';
 import { enumerateFiles } from './blob-files.ts';
-import { readReceivedFile, receiveTargets } from './receive-targets.ts';
+import { deleteReceivedFile, readReceivedFile, receiveTargets } from './receive-targets.ts';
 import { TransferSink } from './transfer-sink.ts';
 
 const CHUNK = 16 * 1024;
@@ -139,5 +139,17 @@ describe('browser TransferSink (memory target)', () => {
     // What fits still fits afterwards: the refused reservation was released.
     const { incoming } = await manifestOf([new File([bytes(1000)], 'small.bin')]);
     await expect(open(incoming)).resolves.toBeInstanceOf(TransferSink);
+  });
+
+  it('deleting a received file frees its share of the memory cap', async () => {
+    const { source, incoming } = await manifestOf([new File([bytes(700_000)], 'a.bin')]);
+    const first = await open(incoming);
+    for (let i = 0; i < source.chunkCount; i++) await first.write(i, await source.readChunk(i));
+    await first.finish();
+    const again = { transferId: 't_2', overwrite: true, files: [{ ...incoming[0]!, path: 'b.bin' }] };
+    await expect(open(incoming, again)).rejects.toMatchObject({ code: 'payload_too_large' });
+    await deleteReceivedFile(target, 'a.bin');
+    await expect(readReceivedFile(target, 'a.bin')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(open(incoming, again)).resolves.toBeInstanceOf(TransferSink);
   });
 });

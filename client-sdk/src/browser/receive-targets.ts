@@ -22,6 +22,8 @@ export interface ReceiveDirectory {
   create(segments: readonly string[], size: number, overwrite: boolean): Promise<FileWriter>;
   /** A received file, to show, hash or offer as a download. */
   read(segments: readonly string[]): Promise<File>;
+  /** Delete a received file (frees OPFS quota or the memory cap); a missing file is not an error. */
+  remove(segments: readonly string[]): Promise<void>;
 }
 
 const picked = new Map<string, FileSystemDirectoryHandle>();
@@ -70,6 +72,18 @@ export const receiveTargets = {
  */
 export async function readReceivedFile(dir: string, path: string): Promise<File> {
   return (await receiveTargets.resolve(dir)).read(path.split('/'));
+}
+
+/**
+ * Delete a received file once the app is done with it: OPFS and memory are not the user's
+ * Downloads folder, and files left there keep using quota (or the memory cap) until deleted.
+ *
+ * @example
+ * await downloadReceivedFile('downloads', 'report.pdf');
+ * await deleteReceivedFile('downloads', 'report.pdf');
+ */
+export async function deleteReceivedFile(dir: string, path: string): Promise<void> {
+  await (await receiveTargets.resolve(dir)).remove(path.split('/'));
 }
 
 /**
@@ -139,8 +153,23 @@ class HandleDirectory implements ReceiveDirectory {
   }
 
   async read(segments: readonly string[]): Promise<File> {
-    const dir = await descend(this.root, segments.slice(0, -1), false);
-    return (await dir.getFileHandle(segments.at(-1) as string)).getFile();
+    try {
+      const dir = await descend(this.root, segments.slice(0, -1), false);
+      return await (await dir.getFileHandle(segments.at(-1) as string)).getFile();
+    } catch (err) {
+      if ((err as DOMException).name === 'NotFoundError')
+        throw new HypersendError('not_found', `no received file ${segments.join('/')}`);
+      throw new HypersendError('io', String(err));
+    }
+  }
+
+  async remove(segments: readonly string[]): Promise<void> {
+    try {
+      const dir = await descend(this.root, segments.slice(0, -1), false);
+      await dir.removeEntry(segments.at(-1) as string);
+    } catch (err) {
+      if ((err as DOMException).name !== 'NotFoundError') throw new HypersendError('io', String(err));
+    }
   }
 
   async create(segments: readonly string[], _size: number, overwrite: boolean): Promise<FileWriter> {
@@ -206,6 +235,14 @@ class MemoryDirectory implements ReceiveDirectory {
     const f = this.#files.get(segments.join('/'));
     if (!f) throw new HypersendError('not_found', `no received file ${segments.join('/')}`);
     return f;
+  }
+
+  async remove(segments: readonly string[]): Promise<void> {
+    const key = segments.join('/');
+    const f = this.#files.get(key);
+    if (!f) return;
+    this.#files.delete(key);
+    this.#reserved -= f.size;
   }
 
   async create(segments: readonly string[], size: number, _overwrite: boolean): Promise<FileWriter> {

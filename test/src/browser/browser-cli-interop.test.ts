@@ -128,5 +128,15 @@ describe('Chromium ↔ Node CLI', () => {
     ]);
     expect(download.suggestedFilename()).toBe('from-cli.bin');
     expect(sha256(await readFile(await download.path()))).toBe(sha256(bytes));
+    // Deleting it frees the OPFS space.
+    const gone = await tab.page.evaluate(async () => {
+      const w = window as unknown as TestWindow;
+      await w.hs.deleteReceivedFile('inbox', 'from-cli.bin');
+      return w.hs.readReceivedFile('inbox', 'from-cli.bin').then(
+        () => 'still there',
+        (e: { code?: string }) => String(e.code),
+      );
+    });
+    expect(gone).toBe('not_found');
   }, 55_000);
 });
