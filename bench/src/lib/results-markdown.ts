@@ -28,6 +28,8 @@ export interface RunRecord {
 
 const num = (v: number): string => {
   if (!Number.isFinite(v)) return '–';
+  // Tiny ratios (FerretDB vs SQLite) would otherwise print as 0.00.
+  if (v !== 0 && Math.abs(v) < 0.01) return v.toPrecision(2);
   const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
   return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 };
