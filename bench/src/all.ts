@@ -82,6 +82,14 @@ export const STEPS: Step[] = [
   },
   { name: 'croc', script: 'bench/src/croc.ts', args: ['--mb=256'], tinyArgs: ['--tiny'], timeoutS: 300 },
   { name: 'chat', script: 'bench/src/chat-history.ts', args: [], tinyArgs: ['--tiny'], timeoutS: 420 },
+  {
+    name: 'chat-delivery',
+    script: 'bench/src/chat-delivery.ts',
+    // 4 pairs, ≤ 2,000 messages per sender, ≤ 10 s per phase (SDK, raw frames): ~30 s.
+    args: [],
+    tinyArgs: ['--tiny'],
+    timeoutS: 180,
+  },
 ];
 
 interface AllOptions {
