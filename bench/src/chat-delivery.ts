@@ -7,9 +7,10 @@
  *    verified by the recipient's SDK, as an app sees it.
  * 2. **raw chat frames** (the reference): the WebSocket frames of protocol/PROTOCOL.md (Chat) on
  *    plain `ws` sockets for devices the SDK registered, envelopes of the SDK's size filled with
- *    random bytes. The SDK phase's clients run in this one process and cost ~3× the server's CPU
- *    per message, so on 2 shared cores they, not the server, bound phase 1; phase 2 shows what the
- *    server delivers when the clients cost little, and the ratio is the SDK's share.
+ *    random bytes. The SDK phase's clients run in this one process and cost more than twice
+ *    the server's CPU per message, so on 2 shared cores they, not the server, bound phase 1;
+ *    phase 2 shows what the server delivers when the clients cost little (the ratio: the SDK's
+ *    share).
  *
  *   node --import tsx bench/src/chat-delivery.ts [--tiny] [--pairs=4] [--messages=2000]
  *        [--duration=10] [--window=16] [--send-rate=100000] [--drain=30]
