@@ -131,8 +131,13 @@ export class HypersendClient extends Emitter<ClientEvents> {
           ? { userId: this.user.userId, username: this.user.username, identity: this.identity }
           : undefined,
       devicesOf: (username) => this.keyDirectory.getDevices(username),
+      isBlocked: (user, device) => this.keyDirectory.isBlocked(user, device),
       ...(options.log ? { log: options.log } : {}),
     });
+    // A key change seen anywhere (safety numbers, a transfer) must reach the next chat send at
+    // once, not when the chat's device list cache expires.
+    this.keyDirectory.on('key-changed', (e) => this.chat.forgetDevices(e.username));
+    this.keyDirectory.on('device-added', (e) => this.chat.forgetDevices(e.username));
   }
 
   /**

@@ -38,6 +38,11 @@ export interface ChatDeps {
   self(): { userId: string; username: string; identity: DeviceIdentity } | undefined;
   /** A user's devices checked against the pinned keys (normally `KeyDirectory.getDevices`). */
   devicesOf(username: string): Promise<ContactDevice[]>;
+  /**
+   * Whether a device has an unaccepted key change right now (normally `KeyDirectory.isBlocked`).
+   * Asked at every send, so a cached device list never outlives a block or its acceptance.
+   */
+  isBlocked?(user: string, device: string): boolean;
   log?: Logger;
   /**
    * How long device lists are reused before asking the key directory again. Default 10 s: a
@@ -363,7 +368,8 @@ export class ChatApi extends Emitter<ChatEvents> {
     const skipped: string[] = [];
     for (const member of conv.members) {
       for (const d of await this.devices(member.username, false)) {
-        if (d.blocked) skipped.push(`${d.userId}/${d.deviceId}`);
+        const blocked = this.deps.isBlocked?.(d.userId, d.deviceId) ?? d.blocked;
+        if (blocked) skipped.push(`${d.userId}/${d.deviceId}`);
         else recipients.push({ user: d.userId, device: d.deviceId, x25519: fromKey(d.x25519) });
       }
     }
@@ -525,6 +531,17 @@ export class ChatApi extends Emitter<ChatEvents> {
     const cached = this.conversations.get(id);
     if (cached !== undefined && !fresh) return cached;
     return this.get(id);
+  }
+
+  /**
+   * Drop the cached device list of `username` (all users without one): its keys changed, so the
+   * next send must seal to the keys the key directory holds now.
+   *
+   * @internal called by HypersendClient on the key directory's `key-changed` and `device-added`.
+   */
+  forgetDevices(username?: string): void {
+    if (username === undefined) this.deviceCache.clear();
+    else this.deviceCache.delete(username);
   }
 
   private async devices(username: string, fresh: boolean): Promise<ContactDevice[]> {
