@@ -70,6 +70,11 @@ export async function runCli(argv: string[]): Promise<number> {
     await cli.flush();
     cli.close();
   });
+  // The SDK's timers (HTTP and reconnect backoff, re-offers) are unref'd so an idle client never
+  // holds a process open. A command waiting only on them — signaling down at start-up, say — would
+  // otherwise end with exit code 13 (an unsettled top-level await) and no word. The command is
+  // work in progress until it returns, so it keeps the process alive itself.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     const run = COMMANDS[a.command];
     if (run === undefined) throw new UsageError(`unknown command ${a.command}`);
@@ -82,6 +87,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     return reportError(cli, err);
   } finally {
+    clearInterval(keepAlive);
     await cli.flush();
     cli.close();
   }

@@ -355,6 +355,10 @@ export class SignalingClient extends Emitter<SignalingEvents> {
       this.retryTimer = undefined;
       if (this.stateValue === 'waiting') void this.open();
     }, delay);
+    // The clock's timers are unref'd so a reconnect never holds a finished app open; but while
+    // someone awaits connect() the app is not finished, and with nothing else pending Node would
+    // end the process with exit code 13 (an unsettled top-level await) instead of retrying.
+    if (this.waiters.length > 0) refTimer(this.retryTimer);
     return delay;
   }
 
@@ -479,4 +483,9 @@ function notConnected(message: string): HypersendError {
 
 function assertNever(value: never): never {
   throw new Error(`unhandled server message: ${JSON.stringify(value)}`);
+}
+
+/** Make a Node timer keep the process alive again; a no-op for browser ids and fake clocks. */
+function refTimer(handle: unknown): void {
+  if (typeof handle === 'object' && handle !== null && 'ref' in handle) (handle as { ref(): void }).ref();
 }

@@ -61,6 +61,13 @@ export class Transfer extends Emitter<TransferHandleEvents> {
   transferId: string | undefined;
   #controller: TransferController | undefined;
   #settled = false;
+  /**
+   * Keeps a Node process alive while the transfer runs. The SDK's own timers (re-offers,
+   * reconnect backoff) are unref'd so an idle client never holds a process open; without this, a
+   * transfer waiting only on them (the peer connection lost, signaling reconnecting) ended the
+   * process with exit code 13 and no word (an unsettled top-level await).
+   */
+  #keepAlive: ReturnType<typeof setInterval> | undefined = setInterval(() => undefined, 1 << 30);
   #resolve!: (r: TransferResult) => void;
   #reject!: (e: HypersendError) => void;
 
@@ -129,6 +136,7 @@ export class Transfer extends Emitter<TransferHandleEvents> {
   succeed(r: TransferResult): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#release();
     this.emit('done', r);
     this.#resolve(r);
   }
@@ -137,8 +145,14 @@ export class Transfer extends Emitter<TransferHandleEvents> {
   fail(err: HypersendError): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#release();
     this.emit('error', err);
     this.#reject(err);
+  }
+
+  #release(): void {
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
   }
 }
 
