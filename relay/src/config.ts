@@ -27,6 +27,9 @@ export const ENV = {
   RELAY_S3_REGION: 'S3 region (default us-east-1)',
   RELAY_S3_ACCESS_KEY_ID: 'S3 access key id (default: the AWS SDK credential chain)',
   RELAY_S3_SECRET_ACCESS_KEY: 'S3 secret access key',
+  RELAY_ALLOWED_ORIGINS:
+    'comma-separated browser Origins granted CORS (web app uploads and downloads); default HYPERSEND_ALLOWED_ORIGINS, else none',
+  HYPERSEND_ALLOWED_ORIGINS: "signaling's allowed browser Origins, used when RELAY_ALLOWED_ORIGINS is unset",
   LOG_LEVEL: 'pino level: fatal, error, warn, info (default), debug, trace, silent',
 } as const;
 export type RelayEnvName = keyof typeof ENV;
@@ -44,6 +47,25 @@ export class ConfigError extends Error {
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** `https://app.example.com,http://localhost:8070`: origins only (scheme, host, port), exact match. */
+const origins = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^https?:\/\/[^/?#\s]+$/u,
+          'expected origins like https://app.example.com (no path or trailing slash)',
+        ),
+    ),
+  );
 const GiB = 1024 ** 3;
 
 const EnvSchema = z.object({
@@ -74,6 +96,8 @@ const EnvSchema = z.object({
   RELAY_S3_REGION: z.string().min(1).default('us-east-1'),
   RELAY_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   RELAY_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  RELAY_ALLOWED_ORIGINS: origins.optional(),
+  HYPERSEND_ALLOWED_ORIGINS: origins.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -101,6 +125,8 @@ export interface RelayConfig {
   sweepIntervalMs: number;
   mongo: { uri: string; db: string } | undefined;
   s3: S3Settings | undefined;
+  /** Browser Origins granted CORS; empty: browsers cannot use the relay. */
+  allowedOrigins: string[];
   logLevel: string;
 }
 
@@ -176,6 +202,7 @@ export function loadRelayConfig(env: Record<string, string | undefined>): RelayC
               : undefined,
         }
       : undefined,
+    allowedOrigins: e.RELAY_ALLOWED_ORIGINS ?? e.HYPERSEND_ALLOWED_ORIGINS ?? [],
     logLevel: e.LOG_LEVEL,
   };
 }

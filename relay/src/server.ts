@@ -6,6 +6,7 @@ import { createTokenVerifier, KeysUnavailableError, type TokenVerifier } from '.
 import type { ByteStore } from './byte-store.ts';
 import type { RelayConfig } from './config.ts';
 import { type Clock, type RelayContext, systemClock } from './context.ts';
+import { createRelayCors } from './cors.ts';
 import { createFileBytes } from './file-bytes.ts';
 import { sendError, sendJson, sendNotFound } from './http-util.ts';
 import { createRelayLogger } from './logger.ts';
@@ -64,19 +65,29 @@ export async function createRelayServer(options: {
       : await createFileBytes({ directory: join(config.dataDir, 'objects'), incompleteTtlMs }));
   const tokens = options.tokens ?? createTokenVerifier(config.jwt);
   const ctx: RelayContext = { config, store, bytes, clock: options.clock ?? systemClock, log };
-  const uploads = createUploadRoutes(ctx);
+  const cors = createRelayCors(config.allowedOrigins);
+  const uploads = createUploadRoutes(ctx, cors);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
     if (path === '/healthz' && method === 'GET') return sendJson(res, 200, { status: 'ok' });
-    // CORS preflight for browser clients of the tus endpoint carries no token.
-    if (method === 'OPTIONS' && path.startsWith(UPLOADS_PATH)) return uploads.tus.handle(req, res);
 
     const isTus = path === UPLOADS_PATH || path.startsWith(`${UPLOADS_PATH}/`);
     const isObjects = path === '/v1/objects' || path.startsWith('/v1/objects/');
     if (!isTus && !isObjects) return sendError(res, 404, 'not_found', 'no such route');
+    // Browsers: a preflight carries no token; every other answer (errors too) carries the grant,
+    // so the page can read a 401 or 404 instead of seeing a network failure.
+    if (method === 'OPTIONS') {
+      // tus answers its own preflight (with discovery: Tus-Version, Tus-Extension, Tus-Max-Size)
+      // for non-browser clients and allowed origins; anyone else gets no grant.
+      const origin = req.headers.origin;
+      if (!isTus || (origin !== undefined && !cors.allows(origin))) return cors.preflight(req, res);
+      cors.apply(req, res);
+      return uploads.tus.handle(req, res);
+    }
+    cors.apply(req, res);
 
     const userId = await tokens.verify(req.headers.authorization);
     if (!userId)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as TusServer } from '@tus/server';
 import { deleteObject, isExpired, type RelayContext } from './context.ts';
+import type { RelayCors } from './cors.ts';
 import { sendError, sendNotFound } from './http-util.ts';
 import { parseUploadMetadata } from './metadata.ts';
 import type { RelayObjectRecord } from './relay-store.ts';
@@ -23,7 +24,7 @@ type WithNode = { runtime?: { node?: { req?: IncomingMessage } } };
  * quotas are decided here before tus sees the request, so tus only ever handles an upload its
  * caller owns.
  */
-export function createUploadRoutes(ctx: RelayContext) {
+export function createUploadRoutes(ctx: RelayContext, cors: Pick<RelayCors, 'allows'>) {
   // The id is chosen and reserved in the store before tus creates anything; tus asks for it here.
   const idFor = new WeakMap<IncomingMessage, string>();
   const tus = new TusServer({
@@ -31,6 +32,9 @@ export function createUploadRoutes(ctx: RelayContext) {
     datastore: ctx.bytes.datastore,
     maxSize: ctx.config.limits.maxObjectBytes,
     respectForwardedHeaders: false,
+    // tus sets its own Access-Control-Allow-Origin; the relay's policy decides (a foreign origin
+    // gets none, rather than tus's default `*`). server.ts has already added the full grant.
+    allowedOrigins: (origin) => cors.allows(origin),
     namingFunction: (req) => {
       const node = (req as WithNode).runtime?.node?.req;
       const id = node ? idFor.get(node) : undefined;
