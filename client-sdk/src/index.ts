@@ -37,10 +37,25 @@ export function createClient(options: CreateClientOptions): HypersendClient {
       nodeTransfers({
         ...(stateDir === undefined ? {} : { stateDir }),
         ...(options.log ? { log: options.log } : {}),
+        ...chunkEnv(process.env),
       }),
     identityStore: options.identityStore ?? new IdentityFileStore({ profile: profile ?? 'default' }),
     keyStore: options.keyStore ?? new KeyFileStore({ profile: profile ?? 'default' }),
     WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
     wsAuth: options.wsAuth ?? 'bearer',
   });
+}
+
+/**
+ * Chunk-size knobs from the environment (the CLI has no flags for them): `HYPERSEND_MAX_CHUNK_SIZE`
+ * (bytes) caps what this device uses and advertises; `HYPERSEND_ANSWER_CHUNK_QUERIES=0` makes it
+ * ignore chunk-size queries like a client from before them (tests use it). Anything unparsable is
+ * ignored.
+ */
+function chunkEnv(env: NodeJS.ProcessEnv): { maxChunkSize?: number; answerChunkQueries?: boolean } {
+  const max = Number(env.HYPERSEND_MAX_CHUNK_SIZE);
+  return {
+    ...(Number.isInteger(max) && max > 0 ? { maxChunkSize: max } : {}),
+    ...(env.HYPERSEND_ANSWER_CHUNK_QUERIES === '0' ? { answerChunkQueries: false } : {}),
+  };
 }

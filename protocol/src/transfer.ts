@@ -19,6 +19,13 @@ export const OFFER_PART_CHARS = 48 * 1024;
 export const MAX_OFFER_PARTS = 128;
 
 /**
+ * Largest `maxChunkSize` a `caps` answer may carry: HELLO's field is a u32 (client-sdk/FORMAT.md
+ * §6). Senders clamp it to what they support (1 MiB today), so a future client that advertises
+ * more is still understood instead of being dropped as malformed.
+ */
+export const MAX_ADVERTISED_CHUNK_SIZE = 0xffff_ffff;
+
+/**
  * One control message. `offer` carries the SDK's OfferEnvelope (ids, the transfer key sealed to
  * the recipient device, the encrypted manifest; validated again by the SDK's `openOffer`);
  * `offer-part` carries slice `index` of `count` of an offer's envelope JSON when it is too long
@@ -26,6 +33,9 @@ export const MAX_OFFER_PARTS = 128;
  * `accept` names the WebRTC session id both ends use for negotiation signals, so a re-offer after
  * a lost connection never mixes candidates of two sessions; `decline` refuses; `cancel` says
  * whether the cancelling side kept its state for a later resume (`resumable`, e.g. Ctrl-C).
+ * `caps-query` asks a device, before an offer is built, for the largest chunk its data channels
+ * carry; it answers `caps` with `maxChunkSize` under the same sid (a fresh query id, not a
+ * transfer id) — the manifest fixes the chunk size before any data channel exists.
  *
  * @example
  * const r = TransferControl.safeParse(signal.data);
@@ -49,6 +59,14 @@ export const TransferControl = z.discriminatedUnion('t', [
     .refine((m) => m.index < m.count, 'index must be below count'),
   z.object({ ...Base, t: z.literal('accept'), session: Id }).strict(),
   z.object({ ...Base, t: z.literal('decline'), reason: z.string().max(64).optional() }).strict(),
+  z.object({ ...Base, t: z.literal('caps-query') }).strict(),
+  z
+    .object({
+      ...Base,
+      t: z.literal('caps'),
+      maxChunkSize: z.number().int().min(1).max(MAX_ADVERTISED_CHUNK_SIZE),
+    })
+    .strict(),
   z
     .object({
       ...Base,

@@ -59,6 +59,8 @@ export class IncomingTransfer extends Emitter<IncomingTransferEvents> {
   /** Names as the sender wrote them (sanitized before writing) and sizes (`undefined` for a stream). */
   readonly files: ReadonlyArray<{ path: string; size: number | undefined }>;
   readonly totalSize: number | undefined;
+  /** Plaintext bytes per chunk, as the sender sealed it in the manifest. */
+  readonly chunkSize: number;
   /** How the content comes: `peer` (WebRTC, the sender is online) or `relay` (stored, sender may be gone). */
   readonly via: 'peer' | 'relay';
   #answered = false;
@@ -77,6 +79,7 @@ export class IncomingTransfer extends Emitter<IncomingTransferEvents> {
     this.kind = offer.kind;
     this.files = offer.files;
     this.totalSize = offer.totalSize;
+    this.chunkSize = offer.chunkSize;
     this.#unroute = ctx.route(this.transferId, this.#peer, (msg) => {
       if (msg.t !== 'cancel' || this.#answered) return;
       this.#answered = true;
@@ -100,6 +103,7 @@ export class IncomingTransfer extends Emitter<IncomingTransferEvents> {
   accept(o: ReceiveOptions): Transfer {
     const t = new Transfer('receiver');
     t.transferId = this.transferId;
+    t.chunkSize = this.chunkSize;
     if (this.#answered) {
       t.fail(new HypersendError('invalid_argument', 'offer already answered or withdrawn'));
       return t;

@@ -6,11 +6,13 @@ import type { ContactDevice } from '../contacts/key-directory.ts';
 import { fromBase64Url } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 import type { ByteStream } from '../files/stream-source.ts';
+import { DEFAULT_CHUNK_SIZE } from '../transfer/chunk-size.ts';
 import { sendOffer } from '../transfer/offer-parts.ts';
 import { assertSendRate } from '../transfer/pacer.ts';
 import { peerSessionChannel } from '../transfer/peer-channel.ts';
 import { type SendInput as EngineInput, TransferSender } from '../transfer/sender.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
+import { chooseChunkSize } from './chunk-size-query.ts';
 import { fromEngineError } from './engine-errors.ts';
 import { DEFAULT_RELAY_AFTER_MS, pickRelayDevice, RelayFallback, type RelayMode } from './relay-outgoing.ts';
 import { findResumable, forgetResumable, inputKey, rememberResumable } from './resume-index.ts';
@@ -27,7 +29,11 @@ export interface SendOptions {
   device?: string;
   /** How long to wait for accept/decline. Default 120 s; then `offer_timeout`. */
   answerTimeoutMs?: number;
-  /** Plaintext bytes per chunk (engine default 64 KiB). */
+  /**
+   * Plaintext bytes per chunk. Default: negotiated with the recipient device before the offer —
+   * the smaller of both ends' data-channel limits (255 KiB between libwebrtc/Chromium ends), 64 KiB
+   * when it does not answer within 3 s (older clients) or the transfer goes to the relay.
+   */
   chunkSize?: number;
   /** Re-offer an unfinished transfer of the same files to the same device. Default true. */
   resume?: boolean;
@@ -111,14 +117,23 @@ export async function runOutgoing(
     if (record) sender = await TransferSender.restore(record, { ...tuning, stateDir }).catch(() => undefined);
   }
   if (!t.active) return; // cancelled while hashing
+  // The manifest fixes the chunk size, and the per-file digests chain over chunks, so it must be
+  // chosen before hashing (not in parallel with it). An explicit `chunkSize` wins; a restored
+  // sender keeps its sealed one; relay-bound transfers keep 64 KiB (no peer channel to fit).
+  const negotiatedChunkSize =
+    sender === undefined && o.chunkSize === undefined && !recipientOffline && relayMode !== 'only'
+      ? await chooseChunkSize(ctx, peer)
+      : undefined;
   if (sender === undefined) {
+    const chunkSize = o.chunkSize ?? negotiatedChunkSize;
+    if (!t.active) return;
     sender = await TransferSender.create({
       input,
       sender: { userId: me.userId, deviceId: device.deviceId, keys: device },
       recipient: { userId: peer.user, deviceId: peer.device, x25519PublicKey: fromBase64Url(target.x25519) },
       ...tuning,
       ...(stateDir === undefined ? {} : { stateDir }),
-      ...(o.chunkSize === undefined ? {} : { chunkSize: o.chunkSize }),
+      ...(chunkSize === undefined ? {} : { chunkSize }),
     });
     if (stateDir !== undefined)
       await rememberResumable(stateDir, {
@@ -131,6 +146,8 @@ export async function runOutgoing(
   const tx = sender;
   const id = tx.transferId;
   t.transferId = id;
+  // A restored sender keeps the chunk size its manifest was sealed with.
+  t.chunkSize = tx.layout?.chunkSize ?? o.chunkSize ?? negotiatedChunkSize ?? DEFAULT_CHUNK_SIZE;
   let session: PeerSession | undefined;
   let answered = false;
   let reoffering = false;

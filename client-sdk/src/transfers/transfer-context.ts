@@ -31,6 +31,13 @@ export interface TransferContext {
   readonly relayWaiters?: Map<string, (delivery: RelayDelivery) => boolean> | undefined;
   backend(): Promise<CryptoBackend>;
   /**
+   * The largest chunk this device's data channels carry (probed from the WebRTC stack once,
+   * capped by `NodeTransfersOptions.maxChunkSize`): what it advertises and uses as a sender.
+   */
+  chunkLimit(): Promise<number>;
+  /** How long a sender waits for the recipient's chunk limit; default 3 s (chunk-size-query.ts). */
+  readonly chunkQueryTimeoutMs?: number | undefined;
+  /**
    * A PeerSession to `peer` negotiated under `sid`, with TURN servers when the server has them
    * (renewed before they expire); `turnOnly` forces relay candidates (the peer never sees our IP).
    */

@@ -59,6 +59,12 @@ export class Transfer extends Emitter<TransferHandleEvents> {
   readonly result: Promise<TransferResult>;
   /** Known once the offer is built (sender) or from the start (receiver). */
   transferId: string | undefined;
+  /**
+   * Plaintext bytes per chunk, sealed in the manifest: known once the offer is built (sender;
+   * negotiated from both ends' data-channel limits unless `chunkSize` was given) or from the
+   * start (receiver).
+   */
+  chunkSize: number | undefined;
   #controller: TransferController | undefined;
   #settled = false;
   /**

@@ -7,9 +7,12 @@ import type { CryptoBackend } from '../crypto/backend.ts';
 import { HypersendError } from '../errors.ts';
 import type { HypersendClient } from '../hypersend-client.ts';
 import type { IncomingSignal } from '../signaling/signaling-client.ts';
+import { DEFAULT_CHUNK_SIZE, negotiateChunkSize } from '../transfer/chunk-size.ts';
 import { OfferAssembler } from '../transfer/offer-parts.ts';
+import { localChunkLimit } from '../webrtc/local-limits.ts';
 import { PeerSession } from '../webrtc/peer-session.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
+import { answerChunkQuery } from './chunk-size-query.ts';
 import { hasTurn, iceConfigFor } from './ice-servers.ts';
 import { type IncomingTransfer, openIncoming } from './incoming.ts';
 import { runOutgoing, type SendOptions, type SendSource } from './outgoing.ts';
@@ -39,6 +42,19 @@ export interface NodeTransfersOptions {
   relayUrl?: string | null;
   /** How long a transfer waits for a peer connection before the relay takes over. Default 20 s. */
   relayAfterMs?: number;
+  /**
+   * Largest chunk (plaintext bytes) this device uses as a sender and advertises as a receiver.
+   * Default: what the WebRTC stack's data channels carry (255 KiB in libwebrtc and Chromium),
+   * probed once. Lower it to keep chunks small, e.g. on a link that struggles with big messages.
+   */
+  maxChunkSize?: number;
+  /**
+   * Answer other devices' chunk-size queries (`caps-query`). Default true. `false` behaves like
+   * a client from before the query existed: senders wait for their timeout and use 64 KiB.
+   */
+  answerChunkQueries?: boolean;
+  /** How long `send` waits for the recipient's chunk-size answer. Default 3 s, then 64 KiB. */
+  chunkQueryTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -74,6 +90,7 @@ class NodeTransferService implements TransferService {
   readonly #log: Logger;
   readonly #unsubscribe: () => void;
   readonly #inbox: RelayInbox | undefined;
+  readonly #answerChunkQueries: boolean;
   #backend: Promise<CryptoBackend> | undefined;
   #wrtc: Promise<WebRtcImplementation> | undefined;
 
@@ -83,6 +100,7 @@ class NodeTransferService implements TransferService {
     o: NodeTransfersOptions,
   ) {
     this.#log = childLogger(o.log, 'transfers');
+    this.#answerChunkQueries = o.answerChunkQueries ?? true;
     if (o.wrtc) this.#wrtc = Promise.resolve(o.wrtc);
     const routes = this.#routes;
     const relay =
@@ -96,6 +114,8 @@ class NodeTransferService implements TransferService {
       relayAfterMs: o.relayAfterMs,
       relayWaiters: new Map(),
       backend: () => this.#loadBackend(),
+      chunkLimit: () => this.#chunkLimit(o.maxChunkSize),
+      chunkQueryTimeoutMs: o.chunkQueryTimeoutMs,
       wrtc: () => this.#loadWrtc(),
       openSession: (peer, sid, initiator, turnOnly) => this.#openSession(peer, sid, initiator, turnOnly),
       route(transferId, peer, handler) {
@@ -164,6 +184,10 @@ class NodeTransferService implements TransferService {
       handler(msg);
       return;
     }
+    if (msg.t === 'caps-query') {
+      if (this.#answerChunkQueries) void answerChunkQuery(this.#ctx, s.from, s.sid);
+      return;
+    }
     if (msg.t !== 'offer') return; // an answer to nothing we are doing: stale or forged
     const key = routeKey(s.sid, s.from);
     // A re-offer arriving while the first copy is still being verified is the same offer.
@@ -186,6 +210,11 @@ class NodeTransferService implements TransferService {
   #loadBackend(): Promise<CryptoBackend> {
     this.#backend ??= import('../crypto/backend-node.ts').then((m) => m.loadCryptoBackend());
     return this.#backend;
+  }
+
+  async #chunkLimit(cap: number | undefined): Promise<number> {
+    const probed = await localChunkLimit(await this.#loadWrtc()).catch(() => DEFAULT_CHUNK_SIZE);
+    return cap === undefined ? probed : (negotiateChunkSize(probed, cap) ?? DEFAULT_CHUNK_SIZE);
   }
 
   #loadWrtc(): Promise<WebRtcImplementation> {

@@ -69,6 +69,7 @@ export async function receive(cli: CliContext, a: Parsed): Promise<number> {
       files: offer.files.map((f) => ({ path: f.path, size: f.size ?? null })),
       total: offer.totalSize ?? null,
       via: offer.via,
+      chunkSize: offer.chunkSize,
     },
   );
   let withdrawn: HypersendError | undefined;

@@ -24,7 +24,15 @@ export async function followTransfer(cli: CliContext, t: Transfer, peer: string)
   );
   t.on('accepted', (e) => cli.say(`${peer} accepted`, { event: 'accepted', ...e }));
   t.on('connected', (e) =>
-    cli.say(`connected (${e.path ?? 'path unknown'})`, { event: 'connected', path: e.path ?? null }),
+    cli.say(
+      `connected (${e.path ?? 'path unknown'}, ${t.chunkSize === undefined ? '?' : t.chunkSize / 1024} KiB chunks)`,
+      {
+        event: 'connected',
+        path: e.path ?? null,
+        // Negotiated from both ends' data-channel limits (FORMAT.md §6): tests and users can see it.
+        chunkSize: t.chunkSize ?? null,
+      },
+    ),
   );
   t.on('progress', (p) => view.update(p));
   const off = onInterrupt(async () => {
@@ -39,6 +47,7 @@ export async function followTransfer(cli: CliContext, t: Transfer, peer: string)
       transferId: r.transferId,
       bytes: r.bytes,
       chunks: r.chunkCount,
+      chunkSize: t.chunkSize ?? null,
       // Sender side: chunks this process sent, and how many of them were sent twice (resumes).
       sentChunks: r.sentChunks,
       resentChunks: r.resentChunks,
