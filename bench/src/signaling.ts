@@ -14,8 +14,9 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LatencyHistogram } from './lib/signaling-histogram.ts';
+import type { LoopDelaySummary } from './lib/signaling-ipc.ts';
 import { parseSignalingOptions, type SignalingBenchOptions } from './lib/signaling-options.ts';
-import { cpuSeconds, machineBusySeconds, rssBytes } from './lib/signaling-proc.ts';
+import { cpuTimes, machineBusySeconds, rssBytes } from './lib/signaling-proc.ts';
 import { formatReport, type SignalingResult } from './lib/signaling-report.ts';
 import { REPO_ROOT, type ServerProcess, startServerProcess } from './lib/signaling-server-process.ts';
 import { createBenchIssuer } from './lib/signaling-tokens.ts';
@@ -109,12 +110,18 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       expect: T,
       timeoutMs: number,
     ) => Promise.all(workers.map((w) => w.call(msg, expect, timeoutMs)));
-    const cpu = () => ({
-      server: cpuSeconds(srv.pid),
-      generator: workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0),
-      machine: machineBusySeconds(),
-      at: performance.now(),
-    });
+    const cpu = () => {
+      const server = cpuTimes(srv.pid);
+      const generator = workers.map((w) => cpuTimes(w.pid));
+      return {
+        server: server.user + server.system,
+        serverSystem: server.system,
+        generator: generator.reduce((sum, t) => sum + t.user + t.system, 0),
+        generatorSystem: generator.reduce((sum, t) => sum + t.system, 0),
+        machine: machineBusySeconds(),
+        at: performance.now(),
+      };
+    };
     const usage = (a: ReturnType<typeof cpu>, b: ReturnType<typeof cpu>) => {
       const s = (b.at - a.at) / 1000;
       const serverCores = (b.server - a.server) / s;
@@ -124,6 +131,8 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         serverCores,
         generatorCores,
         otherCores: Math.max(0, machineCores - serverCores - generatorCores),
+        serverSystemShare: (b.serverSystem - a.serverSystem) / (b.server - a.server),
+        generatorSystemShare: (b.generatorSystem - a.generatorSystem) / (b.generator - a.generator),
       };
     };
 
@@ -166,6 +175,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     console.log(`${Math.round(signalsPerSecond)} signals/s`);
 
     process.stdout.write(`latency phase, ${o.rate} signals/s offered for ${o.durationS} s … `);
+    await srv.loopDelay(); // starts the server's loop-delay histogram over for this phase
     const l0 = cpu();
     const perWorkerRate = o.rate / workers.length;
     const lat = await all(
@@ -174,6 +184,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       durationMs + PHASE_SLACK_MS,
     );
     const latencyUsage = usage(l0, cpu());
+    const serverLoopDelay = await srv.loopDelay();
     const histogram = new LatencyHistogram();
     for (const r of lat) histogram.merge(r.histogram);
     const latency = histogram.summary();
@@ -241,6 +252,9 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         acks: lat.reduce((n, r) => n + r.acks, 0),
         maxScheduleLagMs: Math.max(...lat.map((r) => r.maxScheduleLagMs)),
         ...latency,
+        serverLoopDelay,
+        // The worst worker's figures: a stall in either one delays its pairs' signals.
+        generatorLoopDelay: worstLoopDelay(lat.map((r) => r.loopDelay)),
         otherFrames: frames(lat),
         ...latencyUsage,
       },
@@ -265,6 +279,19 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     process.off('SIGTERM', onSignal);
     process.off('exit', killAll);
   }
+}
+
+/** Per figure, the largest of several workers' loop delays (null when there are none). */
+function worstLoopDelay(list: LoopDelaySummary[]): LoopDelaySummary | null {
+  if (list.length === 0) return null;
+  const max = (k: keyof LoopDelaySummary) => Math.max(...list.map((d) => d[k]));
+  return {
+    count: max('count'),
+    p50Ms: max('p50Ms'),
+    p99Ms: max('p99Ms'),
+    p999Ms: max('p999Ms'),
+    maxMs: max('maxMs'),
+  };
 }
 
 /** The closed loop's default window per pair, as the workers compute it (for the report). */

@@ -1,3 +1,4 @@
+import type { IntervalHistogram } from 'node:perf_hooks';
 import type { HistogramData } from './signaling-histogram.ts';
 
 /** The server under test: Hypersend's signaling, or peerjs-server (npm `peer`) as the reference. */
@@ -40,6 +41,34 @@ export type ToLoadWorker =
   | { t: 'status' }
   | { t: 'exit' };
 
+/**
+ * Event-loop delay of a process during a phase (`monitorEventLoopDelay`, 1 ms timer), in
+ * milliseconds: how long the loop could not run a due timer, i.e. how long it stalled.
+ */
+export interface LoopDelaySummary {
+  /** Timer intervals measured. */
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+}
+
+/** A `monitorEventLoopDelay` histogram's figures in milliseconds. */
+export function loopDelaySummary(h: IntervalHistogram): LoopDelaySummary {
+  const ms = (ns: number): number => ns / 1e6;
+  return {
+    count: h.count,
+    p50Ms: ms(h.percentile(50)),
+    p99Ms: ms(h.percentile(99)),
+    p999Ms: ms(h.percentile(99.9)),
+    maxMs: ms(h.max),
+  };
+}
+
+/** How the server's loop monitor (`signaling-loop-monitor.ts`) starts its stdout line. */
+export const LOOP_DELAY_PREFIX = 'LOOP_DELAY ';
+
 /** Frames the worker saw that are not signals or acks, by kind (errors by code). */
 export type FrameCounts = Record<string, number>;
 
@@ -63,6 +92,8 @@ export type FromLoadWorker =
       ms: number;
       /** Largest lag of the send schedule behind wall time: shows whether the generator kept up. */
       maxScheduleLagMs: number;
+      /** This worker's own event-loop delay during the phase (generator stalls). */
+      loopDelay: LoopDelaySummary;
       other: FrameCounts;
       histogram: HistogramData;
     }

@@ -8,10 +8,17 @@
  * of `JSON.parse`: a signal must start exactly as the server forwards one from this socket's
  * pair peer (type, sender user and device, kind, session), else it is counted as `wrong_signal`.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@hypersend/protocol';
 import { externalUserId } from '../../../signaling/src/auth/external-tokens.ts';
 import { LatencyHistogram } from './signaling-histogram.ts';
-import type { FrameCounts, FromLoadWorker, LoadWorkerConfig, ToLoadWorker } from './signaling-ipc.ts';
+import {
+  type FrameCounts,
+  type FromLoadWorker,
+  type LoadWorkerConfig,
+  loopDelaySummary,
+  type ToLoadWorker,
+} from './signaling-ipc.ts';
 import { type BenchIdentity, bounded, provisionPairs } from './signaling-provision.ts';
 import { benchSubject, tokenMinter } from './signaling-tokens.ts';
 import { MaskedTemplate, openRawWs, type RawWs } from './signaling-ws-client.ts';
@@ -284,6 +291,9 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
   resetCounters('latency');
   let sent = 0;
   let maxScheduleLagMs = 0;
+  // The generator's own stalls, reported next to the server's so a tail can be attributed.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const intervalMs = 1000 / rate;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
@@ -304,6 +314,7 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
   const ms = performance.now() - phaseStart;
   const limit = performance.now() + DRAIN_LIMIT_MS;
   while (received < sent && performance.now() < limit) await new Promise((r) => setTimeout(r, 20));
+  loop.disable();
   const result: FromLoadWorker = {
     t: 'latency',
     sent,
@@ -311,6 +322,7 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
     acks,
     ms,
     maxScheduleLagMs,
+    loopDelay: loopDelaySummary(loop),
     other,
     histogram: histogram.toJSON(),
   };

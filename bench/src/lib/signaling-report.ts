@@ -1,4 +1,5 @@
 import type { LatencySummary } from './signaling-histogram.ts';
+import type { LoopDelaySummary } from './signaling-ipc.ts';
 
 /** CPU cores used on average during a phase (CPU seconds / wall seconds). */
 export interface CoreUsage {
@@ -6,6 +7,9 @@ export interface CoreUsage {
   generatorCores: number;
   /** Everything else that ran on the machine meanwhile (other users' work on a shared host). */
   otherCores: number;
+  /** Share of the server's / generator's CPU time spent in the kernel (syscalls); absent in old results. */
+  serverSystemShare?: number;
+  generatorSystemShare?: number;
 }
 
 /** What `bench/src/signaling.ts` prints as its last line and writes to bench/results/signaling.json. */
@@ -63,6 +67,10 @@ export interface SignalingResult {
       received: number;
       acks: number;
       maxScheduleLagMs: number;
+      /** The server's event-loop delay during the phase (null: not measured); absent in old results. */
+      serverLoopDelay?: LoopDelaySummary | null;
+      /** The load generator's, worst worker per figure. */
+      generatorLoopDelay?: LoopDelaySummary | null;
       otherFrames: Record<string, number>;
     };
   rss: {
@@ -79,8 +87,14 @@ const f = (n: number, digits = 0): string =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : '-';
+const pct = (share: number | undefined): string =>
+  share === undefined || !Number.isFinite(share) ? '' : ` (${f(share * 100)} % kernel)`;
 const cores = (u: CoreUsage): string =>
-  `server ${f(u.serverCores, 2)} / generator ${f(u.generatorCores, 2)} / other processes ${f(u.otherCores, 2)} cores`;
+  `server ${f(u.serverCores, 2)}${pct(u.serverSystemShare)} / generator ${f(u.generatorCores, 2)}${pct(u.generatorSystemShare)} / other processes ${f(u.otherCores, 2)} cores`;
+const loop = (d: LoopDelaySummary | null | undefined): string =>
+  d == null
+    ? 'not measured'
+    : `p50 ${f(d.p50Ms, 1)} / p99 ${f(d.p99Ms, 1)} / p99.9 ${f(d.p999Ms, 1)} / max ${f(d.maxMs, 1)} ms`;
 const frames = (o: Record<string, number>): string =>
   Object.keys(o).length === 0
     ? 'none'
@@ -133,6 +147,8 @@ export function formatReport(r: SignalingResult): string {
     ['  p50 / p90 / p99', `${f(l.p50Ms, 2)} / ${f(l.p90Ms, 2)} / ${f(l.p99Ms, 2)} ms${goal('p99MsAt10k')}`],
     ['  p99.9 / max / mean', `${f(l.p999Ms, 2)} / ${f(l.maxMs, 2)} / ${f(l.meanMs, 2)} ms`],
     ['  schedule lag max', `${f(l.maxScheduleLagMs, 1)} ms (generator timer lag)`],
+    ['  server loop delay', `${loop(l.serverLoopDelay)} (1 ms timer: ~1 ms means no stall)`],
+    ['  generator loop delay', `${loop(l.generatorLoopDelay)} (worst worker)`],
     ['  cpu', cores(l)],
     ['  other frames', frames(l.otherFrames)],
     [

@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { LOOP_DELAY_PREFIX, type LoopDelaySummary } from './signaling-ipc.ts';
 
 /** The repository root: `--import tsx` and `signaling/src/main.ts` resolve from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Preloaded into every server so its event-loop delay can be read (see the module). */
+const LOOP_MONITOR = fileURLToPath(new URL('./signaling-loop-monitor.ts', import.meta.url));
+const LOOP_DELAY_TIMEOUT_MS = 5_000;
 
 /** A signaling server running in its own process, as it does in production. */
 export interface ServerProcess {
@@ -13,6 +17,11 @@ export interface ServerProcess {
   wsUrl: string;
   /** What uWS reported about its binding (native or the `ws` fallback). */
   binding: string;
+  /**
+   * The server's event-loop delay since the previous call (or start), then starts over; null
+   * when the server did not answer in time.
+   */
+  loopDelay(): Promise<LoopDelaySummary | null>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
   /** Kill at once, synchronously (for `exit` handlers). */
@@ -39,7 +48,14 @@ export async function startServerProcess(
   }
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', options.script ?? 'signaling/src/main.ts'],
+    [
+      ...(options.nodeArgs ?? []),
+      '--import',
+      'tsx',
+      '--import',
+      LOOP_MONITOR,
+      options.script ?? 'signaling/src/main.ts',
+    ],
     { cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -73,11 +89,41 @@ export async function startServerProcess(
       }
     });
   });
-  child.stdout?.resume();
+  // After the banner, stdout only matters for the loop monitor's answers.
+  let lineBuffer = '';
+  let loopWaiter: ((summary: LoopDelaySummary | null) => void) | null = null;
+  child.stdout?.removeAllListeners('data');
+  child.stdout?.on('data', (chunk: string) => {
+    lineBuffer += chunk;
+    let nl = lineBuffer.indexOf('\n');
+    while (nl >= 0) {
+      const line = lineBuffer.slice(0, nl);
+      lineBuffer = lineBuffer.slice(nl + 1);
+      if (line.startsWith(LOOP_DELAY_PREFIX) && loopWaiter !== null) {
+        loopWaiter(JSON.parse(line.slice(LOOP_DELAY_PREFIX.length)) as LoopDelaySummary);
+        loopWaiter = null;
+      }
+      nl = lineBuffer.indexOf('\n');
+    }
+    if (lineBuffer.length > 65_536) lineBuffer = '';
+  });
 
   return {
     pid: child.pid!,
     ...banner,
+    loopDelay: () =>
+      new Promise((resolve) => {
+        if (!isRunning(child)) return resolve(null);
+        const timer = setTimeout(() => {
+          loopWaiter = null;
+          resolve(null);
+        }, LOOP_DELAY_TIMEOUT_MS);
+        loopWaiter = (summary) => {
+          clearTimeout(timer);
+          resolve(summary);
+        };
+        child.kill('SIGUSR2');
+      }),
     kill: () => {
       if (isRunning(child)) child.kill('SIGKILL');
     },

@@ -1,0 +1,21 @@
+/**
+ * Preloaded (`--import`) into the server process of the signaling benchmark, ours and
+ * peerjs-server alike, to measure the server's event-loop delay without touching its code: on
+ * SIGUSR2 it prints `LOOP_DELAY {json}` (percentiles since the previous SIGUSR2) on stdout and
+ * starts over. Printed next to the delivery latency it tells server stalls from generator stalls.
+ *
+ * `monitorEventLoopDelay` fires a timer every millisecond and records how long each interval
+ * really took, so an idle loop shows ~1 ms and a 20 ms stall shows as ~21 ms.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { LOOP_DELAY_PREFIX, loopDelaySummary } from './signaling-ipc.ts';
+
+const RESOLUTION_MS = 1;
+
+const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+histogram.enable();
+
+process.on('SIGUSR2', () => {
+  process.stdout.write(`${LOOP_DELAY_PREFIX}${JSON.stringify(loopDelaySummary(histogram))}\n`);
+  histogram.reset();
+});
