@@ -12,8 +12,15 @@ import {
 } from '../transfers/transfer-service.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
 
-/** Options of {@link browserTransfers}. */
-export type BrowserTransfersOptions = Pick<NodeTransfersOptions, 'reconnectTimeoutMs' | 'log'>;
+/**
+ * Options of {@link browserTransfers}. `relayUrl`: the store-and-forward relay (default: what
+ * signaling advertises at `GET /v1/config`; `null`: none) — a page with a CSP passes the relay its
+ * `connect-src` allows. No `stateDir`: nothing survives a reload.
+ */
+export type BrowserTransfersOptions = Pick<
+  NodeTransfersOptions,
+  'reconnectTimeoutMs' | 'log' | 'relayUrl' | 'relayAfterMs'
+>;
 
 /**
  * The browser's own WebRTC classes, for simple-peer.

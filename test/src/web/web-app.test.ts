@@ -238,6 +238,44 @@ describe('web app in Chromium', () => {
     await expectNothingExecuted(bob);
   });
 
+  it('a file sent to a logged-out contact goes through the relay; after login it is offered, accepted and saved hash-equal', async () => {
+    // Bob goes offline (logged out: his device keys stay in this browser's IndexedDB).
+    await bob.page.getByRole('button', { name: 'Log out' }).click();
+    await bob.page.getByLabel('Username').waitFor({ timeout: UI_TIMEOUT });
+    const bytes = randomBytes(2 * 1024 * 1024 + 777);
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    await alice.page
+      .getByLabel('Choose files, or drop them here')
+      .setInputFiles({ name: 'while-away.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    await alice.page.getByRole('button', { name: `Send to ${bobName}` }).click();
+    const sent = alice.page.locator('li.transfer[data-role="sender"][data-state="done"]', {
+      hasText: 'while-away.bin',
+    });
+    await sent.waitFor({ timeout: 60_000 });
+    expect(await sent.getAttribute('data-path')).toBe('relay');
+    expect(await sent.locator('.figures').textContent()).toContain('via the store-and-forward relay');
+
+    await bob.page.getByLabel('Username').fill(bobName);
+    await bob.page.getByLabel('Password').fill(PASSWORD);
+    await bob.page.getByRole('button', { name: 'Log in' }).click();
+    const offer = bob.page.locator(`li.offer[data-sender="${aliceName}"][data-via="relay"]`);
+    await offer.waitFor({ timeout: UI_TIMEOUT });
+    expect(await offer.locator('li.file-name').textContent()).toBe('while-away.bin (2.1 MB)');
+    expect(await offer.locator('.offer-via').textContent()).toContain('relay');
+    await bob.page.getByRole('button', { name: `Accept files from ${aliceName}` }).click();
+    const done = bob.page.locator('li.transfer[data-role="receiver"][data-state="done"]', {
+      hasText: 'while-away.bin',
+    });
+    await done.waitFor({ timeout: 60_000 });
+    expect(await done.getAttribute('data-path')).toBe('relay');
+    const link = done.getByRole('link', { name: 'Save while-away.bin' });
+    await link.waitFor({ timeout: UI_TIMEOUT });
+    const [download] = await Promise.all([bob.page.waitForEvent('download'), link.click()]);
+    const saved = await readFile((await download.path()) ?? '');
+    expect(createHash('sha256').update(saved).digest('hex')).toBe(expected);
+    await expectNothingExecuted(bob);
+  });
+
   it('logs out back to the sign-in form', async () => {
     await bob.page.getByRole('button', { name: 'Log out' }).click();
     await bob.page.getByLabel('Username').waitFor({ timeout: UI_TIMEOUT });

@@ -20,6 +20,8 @@ export interface WebStack {
   web: WebServer;
   signaling: TestServer;
   relay: RelayServer;
+  /** The relay's URL as signaling advertises it and the app's CSP allows it (a front). */
+  relayUrl: string;
   browser: Browser;
   /** A fresh browser context (own IndexedDB and OPFS: another person) with the app loaded. */
   openApp(): Promise<WatchedPage & { context: BrowserContext }>;
@@ -43,7 +45,13 @@ export async function startWebStack(): Promise<WebStack> {
   try {
     const front: FrontPort = await frontPort();
     closers.push(() => front.close());
-    const signaling = await startTestServer({ HYPERSEND_ALLOWED_ORIGINS: front.url });
+    // The relay's URL too is fixed before it exists: signaling advertises it (Node clients use it).
+    const relayFront: FrontPort = await frontPort();
+    closers.push(() => relayFront.close());
+    const signaling = await startTestServer({
+      HYPERSEND_ALLOWED_ORIGINS: front.url,
+      HYPERSEND_RELAY_URL: relayFront.url,
+    });
     closers.push(() => signaling.close());
     const relayDir = await mkdtemp(join(tmpdir(), 'hypersend-web-relay-'));
     closers.push(() => rm(relayDir, { recursive: true, force: true }));
@@ -52,12 +60,14 @@ export async function startWebStack(): Promise<WebStack> {
         RELAY_PORT: '0',
         RELAY_DATA_DIR: relayDir,
         RELAY_JWKS_URL: `${signaling.url}/v1/jwks.json`,
+        RELAY_ALLOWED_ORIGINS: front.url,
         LOG_LEVEL: 'silent',
       }),
     });
     closers.push(() => relay.close());
+    relayFront.target(relay.port);
     const web = await createWebServer({
-      config: { host: '127.0.0.1', port: 0, signalingUrl: signaling.url, relayUrl: relay.url },
+      config: { host: '127.0.0.1', port: 0, signalingUrl: signaling.url, relayUrl: relayFront.url },
       assets: await buildAppAssets(),
     });
     closers.push(() => web.close());
@@ -69,6 +79,7 @@ export async function startWebStack(): Promise<WebStack> {
       web,
       signaling,
       relay,
+      relayUrl: relayFront.url,
       browser,
       async openApp() {
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

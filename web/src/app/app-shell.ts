@@ -43,10 +43,14 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
     ),
     client.on('replaced', () => setConnection('opened in another tab', 'offline')),
   );
+  // Listening for offers before connecting: files stored on the relay while this device was
+  // offline are offered as soon as the connection is up.
+  const transfers = transfersView(client, banner);
   try {
     await client.connect();
   } catch (err) {
     for (const off of offs) off();
+    transfers.close();
     setConnection('', 'offline');
     throw err;
   }
@@ -57,7 +61,6 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
   const logout = el('button', { type: 'button', class: 'secondary' }, 'Log out');
   whoami.append(' ', logout);
 
-  const transfers = transfersView(client, banner);
   const pane = el(
     'section',
     { class: 'card contact-pane', 'aria-labelledby': 'pane-title', tabindex: -1 },

@@ -1,5 +1,5 @@
 // Entry point of the web app: read where the servers are, make the SDK client, show sign-in.
-import { createClient, type HypersendClient } from '@hypersend/client/browser';
+import { browserTransfers, createClient, type HypersendClient } from '@hypersend/client/browser';
 import { openShell } from './app-shell.ts';
 import { authView } from './auth-view.ts';
 import { byId, replaceChildren } from './dom.ts';
@@ -13,7 +13,13 @@ const banner = new ErrorBanner(byId('error', HTMLElement));
 
 async function start(): Promise<void> {
   const config = await loadRuntimeConfig();
-  const client = createClient({ serverUrl: config.signalingUrl, deviceName: browserDeviceName() });
+  const client = createClient({
+    serverUrl: config.signalingUrl,
+    deviceName: browserDeviceName(),
+    // The relay this page's CSP allows (not whatever signaling advertises): an offline recipient's
+    // files go there; `null` turns the fallback off rather than waiting on a relay that is not there.
+    transfers: browserTransfers({ relayUrl: config.relayUrl }),
+  });
   showSignIn(client);
 }
 

@@ -4,7 +4,8 @@
 /** The app's view of `/config.json`. */
 export interface RuntimeConfig {
   signalingUrl: string;
-  relayUrl: string;
+  /** The store-and-forward relay (also the one the CSP allows); `null`: none in this deployment. */
+  relayUrl: string | null;
 }
 
 /**
@@ -18,13 +19,14 @@ export async function loadRuntimeConfig(fetchFn: typeof fetch = fetch): Promise<
   const res = await fetchFn('/config.json', { cache: 'no-store' });
   if (!res.ok) throw new AppError('bad_config', `/config.json answered ${res.status}`);
   const body: unknown = await res.json();
-  const field = (name: string): string => {
+  const field = (name: string, nullable = false): string | null => {
     const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : null;
+    if (nullable && value === null) return null;
     if (typeof value !== 'string' || !/^https?:\/\//.test(value))
       throw new AppError('bad_config', `/config.json has no valid ${name}`);
     return value;
   };
-  return { signalingUrl: field('signalingUrl'), relayUrl: field('relayUrl') };
+  return { signalingUrl: field('signalingUrl') as string, relayUrl: field('relayUrl', true) };
 }
 
 /** An error of the app itself (not the SDK), with a stable code like the SDK's. */

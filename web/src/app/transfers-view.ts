@@ -65,6 +65,12 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
     transfer.on('accepted', () => {
       figures.textContent = 'accepted, connecting…';
     });
+    // The path is known before the first progress report: a relay upload to an offline
+    // recipient says so at once instead of "waiting for the recipient".
+    transfer.on('connected', ({ path }) => {
+      li.dataset.path = path ?? '';
+      figures.textContent = `connected, ${describePath(path)}`;
+    });
     transfer.on('progress', (p) => {
       if (p.total !== undefined && p.total > 0) bar.value = p.bytes / p.total;
       li.dataset.path = p.path ?? '';
@@ -102,9 +108,12 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
     );
     const li = el(
       'li',
-      { class: 'offer', 'data-sender': who },
+      { class: 'offer', 'data-sender': who, 'data-via': offer.via },
       el('span', { class: 'offer-from' }, `From ${who} (device ${offer.sender.deviceName}):`),
       el('ul', { class: 'offer-files' }, ...names.map((n) => el('li', { class: 'file-name' }, n))),
+      // Sent while this device was offline: it waits, encrypted, on the relay until accepted.
+      offer.via === 'relay' &&
+        el('p', { class: 'offer-via muted' }, 'Stored on the relay (sent while you were offline).'),
       el('div', { class: 'actions' }, accept, decline),
     );
     const settle = () => {

@@ -7,7 +7,8 @@ export const WEB_ENV = {
   WEB_HOST: 'address to listen on (default 127.0.0.1)',
   WEB_SIGNALING_URL:
     'http(s) base URL of the signaling server as browsers reach it (default http://127.0.0.1:8080)',
-  WEB_RELAY_URL: 'http(s) base URL of the relay as browsers reach it (default http://127.0.0.1:8090)',
+  WEB_RELAY_URL:
+    'http(s) base URL of the store-and-forward relay as browsers reach it, the one signaling advertises (default http://127.0.0.1:8090); none: no relay',
 } as const;
 
 export type WebEnvName = keyof typeof WEB_ENV;
@@ -18,8 +19,11 @@ export interface WebConfig {
   port: number;
   /** Origin-only URL (no path, no trailing slash) of signaling, e.g. `https://send.example.com`. */
   signalingUrl: string;
-  /** Origin-only URL of the relay. */
-  relayUrl: string;
+  /**
+   * Origin-only URL of the relay, the same relay signaling advertises (`HYPERSEND_RELAY_URL`): the
+   * app hands it to the SDK and the CSP allows it. `null` (`WEB_RELAY_URL=none`): no relay.
+   */
+  relayUrl: string | null;
 }
 
 /** A variable has a value the server cannot use; `variable` names it. */
@@ -46,7 +50,10 @@ export function loadWebConfig(env: Partial<Record<string, string | undefined>>):
     host: nonEmpty(env, 'WEB_HOST', '127.0.0.1'),
     port: port(env.WEB_PORT),
     signalingUrl: httpOrigin(env, 'WEB_SIGNALING_URL', 'http://127.0.0.1:8080'),
-    relayUrl: httpOrigin(env, 'WEB_RELAY_URL', 'http://127.0.0.1:8090'),
+    relayUrl:
+      env.WEB_RELAY_URL?.trim().toLowerCase() === 'none'
+        ? null
+        : httpOrigin(env, 'WEB_RELAY_URL', 'http://127.0.0.1:8090'),
   };
 }
 

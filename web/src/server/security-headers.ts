@@ -15,6 +15,7 @@ import type { WebConfig } from './config.ts';
 export function contentSecurityPolicy(config: Pick<WebConfig, 'signalingUrl' | 'relayUrl'>): string {
   const connect = new Set<string>(["'self'"]);
   for (const origin of [config.signalingUrl, config.relayUrl]) {
+    if (origin === null) continue; // no relay configured
     connect.add(origin);
     connect.add(origin.replace(/^http/, 'ws'));
   }

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_DIR, type AppAssets } from './app-bundle.ts';
 import { loadWebConfig, WebConfigError } from './config.ts';
+import { contentSecurityPolicy } from './security-headers.ts';
 import { createWebServer, type WebServer } from './web-server.ts';
 
 // Fixed stand-ins for the bundle: these tests are about the server, not esbuild (the Chromium
@@ -185,6 +186,14 @@ describe('loadWebConfig', () => {
       signalingUrl: 'http://127.0.0.1:8080',
       relayUrl: 'http://127.0.0.1:8090',
     });
+  });
+
+  it('WEB_RELAY_URL=none: no relay in /config.json (the app turns the fallback off) nor in the CSP', () => {
+    const config = loadWebConfig({ WEB_SIGNALING_URL: 'https://signal.example', WEB_RELAY_URL: 'none' });
+    expect(config.relayUrl).toBeNull();
+    expect(contentSecurityPolicy(config)).toContain(
+      "connect-src 'self' https://signal.example wss://signal.example;",
+    );
   });
 
   it('names the variable that is wrong', () => {

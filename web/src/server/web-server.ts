@@ -9,10 +9,13 @@ import { type AppAssets, buildAppAssets } from './app-bundle.ts';
 import type { WebConfig } from './config.ts';
 import { securityHeaders } from './security-headers.ts';
 
-/** What `/config.json` tells the app: where signaling and the relay are, as browsers reach them. */
+/**
+ * What `/config.json` tells the app: where signaling and the relay are, as browsers reach them
+ * (`relayUrl: null`: this deployment has no relay).
+ */
 export interface AppRuntimeConfig {
   signalingUrl: string;
-  relayUrl: string;
+  relayUrl: string | null;
 }
 
 /** A running web server. */
