@@ -18,8 +18,9 @@ window.hsTest = {
     const client = hs.createClient({ serverUrl, profile: profile ?? username, deviceName: 'chromium' });
     if (register) await client.register(username, password);
     else await client.login(username, password);
-    await client.connect();
+    // Before connecting: relay deliveries stored while offline are offered right after connect.
     client.on('offer', (offer) => this.offers.push(offer));
+    await client.connect();
     client.chat.on('message', (m) => this.messages.push({ conversation: m.conversation, seq: m.seq, kind: m.kind, text: m.text, outgoing: m.outgoing }));
     client.chat.on('receipt', (r) => this.receipts.push({ conversation: r.conversation, user: r.user, delivered: r.delivered, read: r.read }));
     this.client = client;

@@ -17,6 +17,12 @@ export interface SeenRequest {
   method: string;
   path: string;
   range: string | undefined;
+  /** tus `Upload-Offset` the client sent (PATCH). */
+  uploadOffset?: number | undefined;
+  /** tus `Upload-Offset` the relay answered (HEAD, PATCH), once the answer came. */
+  answeredOffset?: number | undefined;
+  /** The request's `Origin` (browser clients). */
+  origin?: string | undefined;
 }
 
 /**
@@ -28,6 +34,7 @@ export class RelayFront {
   readonly seen: SeenRequest[] = [];
   #backend: number | undefined;
   #cutAfter: number | undefined;
+  #cutUploadAfter: number | undefined;
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -49,9 +56,28 @@ export class RelayFront {
     this.#cutAfter = afterBytes;
   }
 
+  /** The next tus PATCH is cut after `afterBytes` of its body reached the relay, like a lost connection. */
+  cutNextUpload(afterBytes: number): void {
+    this.#cutUploadAfter = afterBytes;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url ?? '/';
-    this.seen.push({ method: req.method ?? '', path, range: req.headers.range });
+    const offsetHeader = req.headers['upload-offset'];
+    const seen: SeenRequest = {
+      method: req.method ?? '',
+      path,
+      range: req.headers.range,
+      uploadOffset: typeof offsetHeader === 'string' ? Number(offsetHeader) : undefined,
+      origin: req.headers.origin,
+    };
+    this.seen.push(seen);
+    if (req.method === 'PATCH' && this.#cutUploadAfter !== undefined) {
+      const cutUpload = this.#cutUploadAfter;
+      this.#cutUploadAfter = undefined;
+      this.forwardCutUpload(req, res, path, cutUpload);
+      return;
+    }
     if (this.#backend === undefined) {
       res.socket?.destroy(); // like a relay that is down
       return;
@@ -66,6 +92,8 @@ export class RelayFront {
     const up = request(
       { host: '127.0.0.1', port: this.#backend, method: req.method, path, headers: req.headers },
       (upRes) => {
+        const answered = upRes.headers['upload-offset'];
+        if (typeof answered === 'string') seen.answeredOffset = Number(answered);
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         let sent = 0;
         upRes.on('data', (d: Buffer) => {
@@ -88,6 +116,50 @@ export class RelayFront {
       if (!res.writableFinished) up.destroy();
     });
     req.pipe(up);
+  }
+
+  /** Forward `afterBytes` of a PATCH body, then drop both connections mid-request. */
+  private forwardCutUpload(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    afterBytes: number,
+  ): void {
+    if (this.#backend === undefined) {
+      res.socket?.destroy();
+      return;
+    }
+    const up = request({
+      host: '127.0.0.1',
+      port: this.#backend,
+      method: req.method,
+      path,
+      headers: req.headers,
+    });
+    up.on('response', (r) => r.resume());
+    up.on('error', () => undefined);
+    let sent = 0;
+    const cut = () => {
+      req.off('data', onData);
+      // Give the relay a moment to write what it got, as after a real network loss.
+      setTimeout(() => {
+        up.destroy();
+        res.socket?.destroy();
+      }, 200);
+    };
+    const onData = (d: Buffer) => {
+      const room = afterBytes - sent;
+      if (d.length >= room) {
+        up.write(d.subarray(0, room));
+        sent = afterBytes;
+        cut();
+        return;
+      }
+      up.write(d);
+      sent += d.length;
+    };
+    req.on('data', onData);
+    req.on('error', () => up.destroy());
   }
 
   close(): Promise<void> {
