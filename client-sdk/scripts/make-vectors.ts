@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { nodeAead } from '../src/crypto/aead-node.ts';
 import { sodiumAead } from '../src/crypto/aead-sodium.ts';
+import { bytesDeviceSecrets } from '../src/crypto/device-secrets.ts';
 import { createBlake2bSodium } from '../src/crypto/hash.ts';
 import { createBlake2b512Node } from '../src/crypto/hash-node.ts';
 import { manifestDigest, sealTransferKey } from '../src/crypto/key-seal.ts';
@@ -170,11 +171,11 @@ const alice = party('a1', 'u_alice', 'd_laptop');
 const bob = party('b0', 'u_bob', 'd_phone');
 const sealKey = fromHex('5a'.repeat(32));
 const sealDigest = fromHex(manifestVectors.manifestDigest);
-const sealed = sealTransferKey({
+const sealed = await sealTransferKey({
   transferKey: sealKey,
   transferId,
   manifestDigest: sealDigest,
-  sender: { userId: 'u_alice', deviceId: 'd_laptop', ed25519: alice.id.ed25519 },
+  sender: { userId: 'u_alice', deviceId: 'd_laptop', secrets: bytesDeviceSecrets(alice.id) },
   recipient: { userId: 'u_bob', deviceId: 'd_phone', x25519PublicKey: bob.id.x25519.publicKey },
 });
 const keys: KeyVectors = {

@@ -13,6 +13,7 @@ export {
   type KeyDirectoryOptions,
 } from './contacts/key-directory.ts';
 export { type KeyStore, MemoryKeyStore, PinnedDevice, PinnedKeys } from './contacts/key-store.ts';
+export type { DeviceSecrets, KeyProtection } from './crypto/device-secrets.ts';
 export { fingerprint, publicIdentity, safetyNumber } from './crypto/keys.ts';
 export { HypersendError, type HypersendErrorCode, SdkErrorCode } from './errors.ts';
 export { Emitter, type EventPayloads } from './events.ts';
@@ -20,12 +21,14 @@ export { type ClientEvents, HypersendClient, type HypersendClientOptions } from 
 export {
   createDeviceIdentity,
   type DeviceIdentity,
+  type DeviceKeyMaterial,
   fromStoredIdentity,
   type IdentityStore,
   loadOrCreateIdentity,
   MemoryIdentityStore,
   StoredIdentity,
   toStoredIdentity,
+  withByteSecrets,
 } from './identity/device-identity.ts';
 export { type BackoffOptions, backoffDelay } from './signaling/backoff.ts';
 export {

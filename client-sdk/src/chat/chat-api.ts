@@ -373,9 +373,9 @@ export class ChatApi extends Emitter<ChatEvents> {
         else recipients.push({ user: d.userId, device: d.deviceId, x25519: fromKey(d.x25519) });
       }
     }
-    const envelopes = sealChatBody(
+    const envelopes = await sealChatBody(
       { conversation: conversationId, messageId: id, kind, ...content },
-      { user: self.userId, device: self.identity.deviceId, x25519Secret: self.identity.x25519.secretKey },
+      { user: self.userId, device: self.identity.deviceId, secrets: self.identity.secrets },
       recipients,
     );
     const sent = await signaling.chatRequest<Extract<ChatServerMessage, { type: 'chat.sent' }>>({
@@ -482,7 +482,7 @@ export class ChatApi extends Emitter<ChatEvents> {
     if (m.envelope === undefined) return { ...view, failure: 'not_found' };
     try {
       const sender = await this.senderDevice(m.conversation, m.sender.user, m.sender.device);
-      const body = openChatBody({
+      const body = await openChatBody({
         nonce: m.envelope.nonce,
         box: m.envelope.box,
         conversation: m.conversation,
@@ -492,7 +492,7 @@ export class ChatApi extends Emitter<ChatEvents> {
         recipient: {
           user: self.userId,
           device: self.identity.deviceId,
-          x25519Secret: self.identity.x25519.secretKey,
+          secrets: self.identity.secrets,
         },
       });
       return {

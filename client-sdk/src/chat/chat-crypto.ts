@@ -3,6 +3,7 @@
 // cannot move a ciphertext to another conversation, message id, kind or recipient unnoticed.
 import type { Envelope } from '@hypersend/protocol';
 import { z } from 'zod';
+import type { DeviceSecrets } from '../crypto/device-secrets.ts';
 import { sodiumSync } from '../crypto/sodium.ts';
 import { fromBase64Url, toBase64Url, utf8 } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
@@ -51,18 +52,20 @@ export interface RecipientDevice {
 }
 
 /**
- * Encrypt `body` once per recipient device.
+ * Encrypt `body` once per recipient device: `crypto_box_easy` with the box key the sender's
+ * {@link DeviceSecrets} share with each recipient (identical bytes to `crypto_box_easy`).
  *
  * @example
- * const envelopes = sealChatBody(body, { user: me, device: myDevice, x25519Secret }, recipients);
+ * const envelopes = await sealChatBody(body, { user: me, device: myDevice, secrets: identity.secrets }, recipients);
  */
-export function sealChatBody(
+export async function sealChatBody(
   body: ChatBody,
-  sender: { user: string; device: string; x25519Secret: Uint8Array },
+  sender: { user: string; device: string; secrets: DeviceSecrets },
   recipients: readonly RecipientDevice[],
-): Envelope[] {
+): Promise<Envelope[]> {
   const na = sodiumSync();
-  return recipients.map((r) => {
+  const envelopes: Envelope[] = [];
+  for (const r of recipients) {
     const plain = JSON.stringify({
       v: CHAT_BODY_VERSION,
       c: body.conversation,
@@ -74,9 +77,16 @@ export function sealChatBody(
       ...(body.file === undefined ? {} : { f: body.file }),
     });
     const nonce = na.randombytes_buf(na.crypto_box_NONCEBYTES);
-    const box = na.crypto_box_easy(utf8(plain), nonce, r.x25519, sender.x25519Secret);
-    return { user: r.user, device: r.device, nonce: toBase64Url(nonce), box: toBase64Url(box) };
-  });
+    const key = await sender.secrets.boxKey(r.x25519);
+    let box: Uint8Array;
+    try {
+      box = na.crypto_box_easy_afternm(utf8(plain), nonce, key);
+    } finally {
+      key.fill(0);
+    }
+    envelopes.push({ user: r.user, device: r.device, nonce: toBase64Url(nonce), box: toBase64Url(box) });
+  }
+  return envelopes;
 }
 
 /** What the recipient expects, from the outer (server-visible) fields and its own records. */
@@ -87,28 +97,27 @@ export interface OpenChatBodyParams {
   messageId: string;
   kind: 'text' | 'file';
   sender: { user: string; device: string; x25519: Uint8Array };
-  recipient: { user: string; device: string; x25519Secret: Uint8Array };
+  recipient: { user: string; device: string; secrets: DeviceSecrets };
 }
 
 /**
  * Decrypt and verify one envelope addressed to this device.
  *
  * @example
- * const body = openChatBody({ nonce, box, conversation, messageId, kind, sender, recipient });
+ * const body = await openChatBody({ nonce, box, conversation, messageId, kind, sender, recipient });
  * @throws HypersendError `decrypt_failed` for a wrong key, tampering or mismatching context.
  */
-export function openChatBody(p: OpenChatBodyParams): ChatBody {
+export async function openChatBody(p: OpenChatBodyParams): Promise<ChatBody> {
   const na = sodiumSync();
   let plain: Uint8Array;
+  let key: Uint8Array | undefined;
   try {
-    plain = na.crypto_box_open_easy(
-      fromBase64Url(p.box),
-      fromBase64Url(p.nonce),
-      p.sender.x25519,
-      p.recipient.x25519Secret,
-    );
+    key = await p.recipient.secrets.boxKey(p.sender.x25519);
+    plain = na.crypto_box_open_easy_afternm(fromBase64Url(p.box), fromBase64Url(p.nonce), key);
   } catch (cause) {
     throw HypersendError.decryptFailed({ what: 'chat body' }, cause);
+  } finally {
+    key?.fill(0);
   }
   let parsed: z.infer<typeof PlainBody>;
   try {

@@ -9,6 +9,8 @@
  */
 export * from './aead.ts';
 export type * from './backend.ts';
+export * from './device-secrets.ts';
+export * from './device-secrets-webcrypto.ts';
 export * from './hash.ts';
 export * from './key-seal.ts';
 export * from './keys.ts';

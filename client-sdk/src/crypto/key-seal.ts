@@ -1,7 +1,7 @@
 // Transfer-key delivery: sign-then-seal. See client-sdk/FORMAT.md §4 for the layout and rationale.
 import { concatBytes, lengthPrefixed, utf8 } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
-import type { KeyPair } from './keys.ts';
+import type { DeviceSecrets } from './device-secrets.ts';
 import { sodiumSync } from './sodium.ts';
 
 /** Format version inside the sealed box. */
@@ -23,7 +23,8 @@ export interface SealTransferKeyParams {
   readonly transferId: string;
   /** `manifestDigest(encryptedManifest)`: makes the sender's signature cover the manifest too. */
   readonly manifestDigest: Uint8Array;
-  readonly sender: DeviceRef & { readonly ed25519: KeyPair };
+  /** The sending device; `secrets` signs (`secretsOf(identity)` or the SDK identity's `secrets`). */
+  readonly sender: DeviceRef & { readonly secrets: DeviceSecrets };
   readonly recipient: DeviceRef & { readonly x25519PublicKey: Uint8Array };
 }
 
@@ -34,7 +35,8 @@ export interface OpenTransferKeyParams {
   readonly manifestDigest: Uint8Array;
   /** The sender's Ed25519 public key as recorded (and safety-number verified) by the recipient. */
   readonly sender: DeviceRef & { readonly ed25519PublicKey: Uint8Array };
-  readonly recipient: DeviceRef & { readonly x25519: KeyPair };
+  /** This device; `secrets` does the X25519 agreement that opens the seal. */
+  readonly recipient: DeviceRef & { readonly secrets: DeviceSecrets };
 }
 
 function signedMessage(
@@ -70,26 +72,24 @@ function check32(name: string, bytes: Uint8Array): void {
  * device, so it cannot be replayed elsewhere. Randomised: sealing twice gives different bytes.
  *
  * @example
- * const sealed = sealTransferKey({ transferKey, transferId, manifestDigest: manifestDigest(encManifest),
- *   sender: { userId, deviceId, ed25519: me.ed25519 },
+ * const sealed = await sealTransferKey({ transferKey, transferId, manifestDigest: manifestDigest(encManifest),
+ *   sender: { userId, deviceId, secrets: me.secrets },
  *   recipient: { userId: bob, deviceId: bobPhone, x25519PublicKey: decodeKey32(dev.x25519) } });
  * @throws HypersendError `invalid_argument` for wrong-length inputs.
  */
-export function sealTransferKey(p: SealTransferKeyParams): Uint8Array {
+export async function sealTransferKey(p: SealTransferKeyParams): Promise<Uint8Array> {
   const na = sodiumSync();
   check32('transferKey', p.transferKey);
   check32('manifestDigest', p.manifestDigest);
   check32('recipient X25519 key', p.recipient.x25519PublicKey);
-  if (p.sender.ed25519.secretKey.length !== 64)
-    throw HypersendError.invalidArgument('Ed25519 secret key must be 64 bytes');
   const msg = signedMessage(
     p,
     p.sender,
-    p.sender.ed25519.publicKey,
+    p.sender.secrets.ed25519PublicKey,
     p.recipient,
     p.recipient.x25519PublicKey,
   );
-  const sig = na.crypto_sign_detached(msg, p.sender.ed25519.secretKey);
+  const sig = await p.sender.secrets.sign(msg);
   const inner = new Uint8Array(INNER_BYTES);
   inner[0] = KEY_SEAL_VERSION;
   inner.set(p.transferKey, 1);
@@ -104,20 +104,21 @@ export function sealTransferKey(p: SealTransferKeyParams): Uint8Array {
  * this transfer, manifest and recipient device. Returns the 32-byte transfer key.
  *
  * @example
- * const transferKey = openTransferKey({ sealed, transferId, manifestDigest: manifestDigest(encManifest),
+ * const transferKey = await openTransferKey({ sealed, transferId, manifestDigest: manifestDigest(encManifest),
  *   sender: { userId: alice, deviceId: aliceLaptop, ed25519PublicKey: known.ed25519 },
- *   recipient: { userId: me, deviceId: myDevice, x25519: identity.x25519 } });
+ *   recipient: { userId: me, deviceId: myDevice, secrets: identity.secrets } });
  * @throws HypersendError `seal_invalid` if it does not open, has an unknown version, or the
  * signature does not verify for these parameters.
  */
-export function openTransferKey(p: OpenTransferKeyParams): Uint8Array {
+export async function openTransferKey(p: OpenTransferKeyParams): Promise<Uint8Array> {
   const na = sodiumSync();
   check32('manifestDigest', p.manifestDigest);
   check32('sender Ed25519 key', p.sender.ed25519PublicKey);
   if (p.sealed.length !== SEALED_KEY_BYTES) throw HypersendError.sealInvalid('wrong length');
+  const recipientPublic = p.recipient.secrets.x25519PublicKey;
   let inner: Uint8Array;
   try {
-    inner = na.crypto_box_seal_open(p.sealed, p.recipient.x25519.publicKey, p.recipient.x25519.secretKey);
+    inner = await sealOpen(p.sealed, recipientPublic, p.recipient.secrets);
   } catch (cause) {
     throw HypersendError.sealInvalid('does not open with this device key', cause);
   }
@@ -129,7 +130,7 @@ export function openTransferKey(p: OpenTransferKeyParams): Uint8Array {
     p.sender,
     p.sender.ed25519PublicKey,
     p.recipient,
-    p.recipient.x25519.publicKey,
+    recipientPublic,
   );
   const ok = na.crypto_sign_verify_detached(sig, msg, p.sender.ed25519PublicKey);
   inner.fill(0);
@@ -138,6 +139,27 @@ export function openTransferKey(p: OpenTransferKeyParams): Uint8Array {
     throw HypersendError.sealInvalid('sender signature does not verify for this transfer and device');
   }
   return transferKey;
+}
+
+/**
+ * `crypto_box_seal_open` through {@link DeviceSecrets}: the sealed box is the ephemeral public key
+ * followed by `crypto_box_easy(m, nonce = BLAKE2b-192(epk ‖ recipientPk), recipientPk, esk)`, so
+ * the recipient needs only the box key it shares with `epk`. Byte-compatible with libsodium.
+ */
+async function sealOpen(
+  sealed: Uint8Array,
+  recipientPublic: Uint8Array,
+  secrets: DeviceSecrets,
+): Promise<Uint8Array> {
+  const na = sodiumSync();
+  const epk = sealed.subarray(0, na.crypto_box_PUBLICKEYBYTES);
+  const nonce = na.crypto_generichash(na.crypto_box_NONCEBYTES, concatBytes(epk, recipientPublic), null);
+  const key = await secrets.boxKey(epk);
+  try {
+    return na.crypto_box_open_easy_afternm(sealed.subarray(epk.length), nonce, key);
+  } finally {
+    key.fill(0);
+  }
 }
 
 /**

@@ -56,7 +56,14 @@ export function generateDeviceIdentity(seed?: Uint8Array): DeviceIdentity {
  * @example
  * publicIdentity(me); // { x25519: 'q83v...', ed25519: 'Zm9v...' }
  */
-export function publicIdentity(identity: DeviceIdentity | PublicIdentity): {
+export function publicIdentity(
+  identity:
+    | {
+        readonly x25519: { readonly publicKey: Uint8Array };
+        readonly ed25519: { readonly publicKey: Uint8Array };
+      }
+    | PublicIdentity,
+): {
   x25519: string;
   ed25519: string;
 } {

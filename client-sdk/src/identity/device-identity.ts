@@ -1,19 +1,36 @@
 import { z } from 'zod';
+import { bytesDeviceSecrets, type DeviceSecrets, type KeyProtection } from '../crypto/device-secrets.ts';
 import { generateDeviceIdentity, type DeviceIdentity as IdentityKeys, type KeyPair } from '../crypto/keys.ts';
 import { loadSodium } from '../crypto/sodium.ts';
 import { fromBase64Url, toBase64Url } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 
 /**
- * This device: its id (random, 16 bytes base64url), a human name, and its long-term X25519 and
- * Ed25519 key pairs. Structurally a `crypto/keys.ts` identity, so it can be passed to the sealing
- * and fingerprint functions as is.
+ * This device as the SDK uses it: its id (random, 16 bytes base64url), a human name, its
+ * long-term X25519 and Ed25519 public keys, and {@link DeviceSecrets} that sign and agree keys
+ * without handing out the secret keys (in browsers they are non-extractable WebCrypto keys).
+ * Passes as is to `publicIdentity`, `sealOffer` and `IncomingOffer.open`.
  *
  * @example
- * const me = await createDeviceIdentity('laptop');
+ * const me = await loadOrCreateIdentity(store, 'laptop');
  * me.deviceId; // 'q1w2e3...' (22 characters)
+ * me.keyProtection; // 'non-extractable' in Chromium, 'bytes' in Node
  */
-export interface DeviceIdentity extends IdentityKeys {
+export interface DeviceIdentity {
+  readonly deviceId: string;
+  readonly name: string;
+  readonly x25519: { readonly publicKey: Uint8Array };
+  readonly ed25519: { readonly publicKey: Uint8Array };
+  readonly secrets: DeviceSecrets;
+  /** How the secret keys are kept (see {@link KeyProtection}). */
+  readonly keyProtection: KeyProtection;
+}
+
+/**
+ * A device identity with its secret keys as bytes: what {@link createDeviceIdentity} makes and
+ * what the storable form ({@link StoredIdentity}) holds. Structurally a `crypto/keys.ts` identity.
+ */
+export interface DeviceKeyMaterial extends IdentityKeys {
   readonly deviceId: string;
   readonly name: string;
 }
@@ -39,24 +56,33 @@ export type StoredIdentity = z.infer<typeof StoredIdentity>;
 
 /**
  * Where the device identity is kept between runs. Node: a 0600 file under the user's config
- * directory ({@link IdentityFileStore}); tests and (for now) browsers: {@link MemoryIdentityStore}.
+ * directory ({@link IdentityFileStore}); browsers: IndexedDB (`IndexedDbIdentityStore`); tests:
+ * {@link MemoryIdentityStore}.
  *
  * @example
  * const store: IdentityStore = new MemoryIdentityStore();
- * await store.save(toStoredIdentity(me));
+ * await store.save(toStoredIdentity(await createDeviceIdentity('laptop')));
  */
 export interface IdentityStore {
   load(): Promise<StoredIdentity | null>;
   save(identity: StoredIdentity): Promise<void>;
+  /**
+   * Optional: a store that keeps keys the SDK must never see as bytes (IndexedDB with
+   * non-extractable CryptoKeys) loads, creates and migrates the identity itself.
+   * {@link loadOrCreateIdentity} uses it when present.
+   */
+  loadOrCreateIdentity?(name: string): Promise<DeviceIdentity>;
 }
 
 /**
- * Make a new device identity with fresh keys. Loads libsodium if needed.
+ * Make a new device identity with fresh keys, as bytes (for a store that saves
+ * {@link StoredIdentity}). Loads libsodium if needed.
  *
  * @example
- * const me = await createDeviceIdentity('work laptop');
+ * const fresh = await createDeviceIdentity('work laptop');
+ * await store.save(toStoredIdentity(fresh));
  */
-export async function createDeviceIdentity(name: string): Promise<DeviceIdentity> {
+export async function createDeviceIdentity(name: string): Promise<DeviceKeyMaterial> {
   await loadSodium();
   const id = new Uint8Array(16);
   globalThis.crypto.getRandomValues(id);
@@ -70,7 +96,7 @@ export async function createDeviceIdentity(name: string): Promise<DeviceIdentity
  * await store.save(toStoredIdentity(me));
  */
 export function toStoredIdentity(
-  identity: DeviceIdentity,
+  identity: DeviceKeyMaterial,
   createdAt = new Date().toISOString(),
 ): StoredIdentity {
   const pair = (k: KeyPair) => ({ publicKey: toBase64Url(k.publicKey), secretKey: toBase64Url(k.secretKey) });
@@ -89,10 +115,10 @@ export function toStoredIdentity(
  * key (a hand-edited or half-restored file must not yield a device that cannot decrypt).
  *
  * @example
- * const me = fromStoredIdentity(await store.load());
+ * const keys = fromStoredIdentity(await store.load());
  * @throws HypersendError `corrupt_store`.
  */
-export function fromStoredIdentity(stored: unknown): DeviceIdentity {
+export function fromStoredIdentity(stored: unknown): DeviceKeyMaterial {
   const parsed = StoredIdentity.safeParse(stored);
   if (!parsed.success) throw new HypersendError('corrupt_store', 'stored identity is not valid');
   const s = parsed.data;
@@ -117,19 +143,41 @@ export function fromStoredIdentity(stored: unknown): DeviceIdentity {
 }
 
 /**
+ * The SDK's view of byte keys: public keys plus libsodium-backed {@link DeviceSecrets}.
+ *
+ * @example
+ * const me = withByteSecrets(fromStoredIdentity(json));
+ */
+export function withByteSecrets(
+  keys: DeviceKeyMaterial,
+  protection: KeyProtection = 'bytes',
+): DeviceIdentity {
+  return {
+    deviceId: keys.deviceId,
+    name: keys.name,
+    x25519: { publicKey: keys.x25519.publicKey },
+    ed25519: { publicKey: keys.ed25519.publicKey },
+    secrets: bytesDeviceSecrets(keys, protection),
+    keyProtection: protection,
+  };
+}
+
+/**
  * The identity kept in `store`, or a new one (saved before it is returned, so a crash cannot
- * register keys that are then lost).
+ * register keys that are then lost). A store with its own `loadOrCreateIdentity` (IndexedDB)
+ * decides how keys are made and kept.
  *
  * @example
  * const me = await loadOrCreateIdentity(new MemoryIdentityStore(), 'laptop');
  */
 export async function loadOrCreateIdentity(store: IdentityStore, name: string): Promise<DeviceIdentity> {
   await loadSodium();
+  if (store.loadOrCreateIdentity) return store.loadOrCreateIdentity(name);
   const stored = await store.load();
-  if (stored !== null) return fromStoredIdentity(stored);
+  if (stored !== null) return withByteSecrets(fromStoredIdentity(stored));
   const identity = await createDeviceIdentity(name);
   await store.save(toStoredIdentity(identity));
-  return identity;
+  return withByteSecrets(identity);
 }
 
 /**

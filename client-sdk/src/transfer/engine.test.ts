@@ -53,7 +53,7 @@ async function start(
     ...(o.windowBytes === undefined ? {} : { windowBytes: o.windowBytes }),
   });
   // The envelope crosses signaling as JSON.
-  const offer = IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
+  const offer = await IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
   const rx = await offer.accept({ dir: dst, overwrite: o.overwrite ?? false, ackBytes: 4 * SMALL_CHUNK });
   const [a, b] = createMemoryChannelPair({ highWatermark: 256 * 1024 });
   tx.attach(o.wrap ? o.wrap(a) : a);
@@ -150,7 +150,7 @@ describe('TransferSender → TransferReceiver in process', () => {
       recipient: ids.recipient,
       backend,
     });
-    const offer = IncomingOffer.open(tx.offer, ids.receiver);
+    const offer = await IncomingOffer.open(tx.offer, ids.receiver);
     tx.handleAnswer(offer.decline());
     const err = await settle(tx.result);
     expect(err?.code).toBe('cancelled');
@@ -185,7 +185,7 @@ describe('TransferSender → TransferReceiver in process', () => {
       recipient: ids.recipient,
       backend,
     });
-    const offer = IncomingOffer.open(tx.offer, ids.receiver);
+    const offer = await IncomingOffer.open(tx.offer, ids.receiver);
     const err = await settle(offer.accept({ dir: dst }));
     expect(err?.code).toBe('file_exists');
     expect(await readFile(join(dst, 'same.txt'), 'utf8')).toBe('precious');
@@ -217,9 +217,9 @@ describe('TransferSender → TransferReceiver in process', () => {
       totalSize: 4,
       files: [{ path, size: 4, mtime: 0, blake2b: '0'.repeat(128) }],
     } as Manifest; // never validated on the way out: the attacker controls the sender
-    const env = sealOffer(ctx, key, { kind: 'files', manifest: forged }, ids.sender, ids.recipient);
+    const env = await sealOffer(ctx, key, { kind: 'files', manifest: forged }, ids.sender, ids.recipient);
     const err = await settle(
-      Promise.resolve().then(async () => IncomingOffer.open(env, ids.receiver).accept({ dir: dst })),
+      Promise.resolve().then(async () => (await IncomingOffer.open(env, ids.receiver)).accept({ dir: dst })),
     );
     expect(err?.code).toBe(code);
     expect(await readdir(dst)).toEqual([]);
@@ -237,9 +237,7 @@ describe('TransferSender → TransferReceiver in process', () => {
       ...ids.receiver,
       sender: { ...ids.receiver.sender, ed25519PublicKey: new Uint8Array(32).fill(9) },
     };
-    expect(() => IncomingOffer.open(tx.offer, other)).toThrow(
-      expect.objectContaining({ code: 'seal_invalid' }),
-    );
+    await expect(IncomingOffer.open(tx.offer, other)).rejects.toMatchObject({ code: 'seal_invalid' });
   });
 });
 
@@ -365,8 +363,9 @@ describe('resume', () => {
       chunkSize: SMALL_CHUNK,
       windowBytes: 1 << 20,
     });
-    const open = (): IncomingOffer => IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
-    const rx1: TransferReceiver = await open().accept({
+    const open = (): Promise<IncomingOffer> =>
+      IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
+    const rx1: TransferReceiver = await (await open()).accept({
       dir: dst,
       ackBytes: 8 * SMALL_CHUNK,
       reconnectTimeoutMs: 50,
@@ -382,7 +381,7 @@ describe('resume', () => {
     rx1.attach(b);
     const lost = await settle(rx1.result);
     expect(lost?.code, lost?.message).toBe('peer_closed');
-    const rx2 = await open().accept({ dir: dst });
+    const rx2 = await (await open()).accept({ dir: dst });
     expect(rx2.nextChunk).toBeGreaterThan(0);
     const [c, d] = createMemoryChannelPair();
     tx.attach(c);
@@ -414,7 +413,7 @@ describe('chunk size against the channel limit (HELLO maxChunkSize)', () => {
       backend,
       chunkSize,
     });
-    const offer = IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
+    const offer = await IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
     const rx = await offer.accept({ dir: dst });
     const [a, b] = createMemoryChannelPair({ highWatermark: 1 << 20 });
     tx.attach(limited(limit)(a));

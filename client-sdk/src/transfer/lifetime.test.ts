@@ -82,15 +82,16 @@ async function setup(reconnectTimeoutMs: number) {
     stateDir: state,
     reconnectTimeoutMs,
   });
-  const open = (): IncomingOffer => IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
-  const rx = await open().accept({ dir: dst, ackBytes: 8 * CHUNK, reconnectTimeoutMs });
+  const open = (): Promise<IncomingOffer> =>
+    IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
+  const rx = await (await open()).accept({ dir: dst, ackBytes: 8 * CHUNK, reconnectTimeoutMs });
   return { data, tx, rx, open, record: senderRecordPath(state, tx.transferId) };
 }
 
 /** Finish on fresh engines (a restarted sender and receiver) and check the bytes. */
 async function resumeToEnd(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
   const tx2 = await TransferSender.restore(s.record, { backend, stateDir: state });
-  const rx2: TransferReceiver = await s.open().accept({ dir: dst });
+  const rx2: TransferReceiver = await (await s.open()).accept({ dir: dst });
   expect(rx2.nextChunk).toBeGreaterThan(0);
   const [a, b] = createMemoryChannelPair();
   tx2.attach(a);

@@ -3,9 +3,9 @@
 import { Id } from '@hypersend/protocol';
 import { z } from 'zod';
 import type { Aead } from '../crypto/aead.ts';
+import { type DeviceKeys, type DeviceSecrets, secretsOf } from '../crypto/device-secrets.ts';
 import type { DeviceRef } from '../crypto/key-seal.ts';
 import { manifestDigest, openTransferKey, sealTransferKey } from '../crypto/key-seal.ts';
-import type { DeviceIdentity, KeyPair } from '../crypto/keys.ts';
 import { decryptManifest, encryptManifest, MANIFEST_PAD_BYTES, type Manifest } from '../crypto/manifest.ts';
 import { createStream, openManifestBytes, type StreamContext, sealManifestBytes } from '../crypto/stream.ts';
 import { fromBase64Url, randomBytes, toBase64Url, toHex } from '../encoding.ts';
@@ -85,7 +85,7 @@ export function newTransferId(): string {
 
 /** The sending device: ids plus its identity keys. */
 export interface SenderIdentity extends DeviceRef {
-  readonly keys: DeviceIdentity;
+  readonly keys: DeviceKeys;
 }
 
 /** The receiving device as the sender knows it. */
@@ -97,22 +97,22 @@ export interface RecipientRef extends DeviceRef {
  * Seal content with `key` and build the envelope for one recipient device.
  *
  * @example
- * const env = sealOffer(ctx, key, { kind: 'files', manifest }, me, bob);
+ * const env = await sealOffer(ctx, key, { kind: 'files', manifest }, me, bob);
  */
-export function sealOffer(
+export async function sealOffer(
   ctx: StreamContext,
   key: Uint8Array,
   content: OfferContent,
   sender: SenderIdentity,
   recipient: RecipientRef,
-): OfferEnvelope {
+): Promise<OfferEnvelope> {
   const encrypted =
     content.kind === 'files' ? encryptManifest(ctx, content.manifest) : sealStream(ctx, content.stream);
-  const sealed = sealTransferKey({
+  const sealed = await sealTransferKey({
     transferKey: key,
     transferId: ctx.transferId,
     manifestDigest: manifestDigest(encrypted),
-    sender: { userId: sender.userId, deviceId: sender.deviceId, ed25519: sender.keys.ed25519 },
+    sender: { userId: sender.userId, deviceId: sender.deviceId, secrets: secretsOf(sender.keys) },
     recipient,
   });
   return {
@@ -136,7 +136,7 @@ function sealStream(ctx: StreamContext, d: StreamDescriptor): Uint8Array {
 /** Everything {@link openOffer} needs from the recipient's side. */
 export interface OpenOfferParams {
   /** This device. */
-  readonly me: DeviceRef & { readonly x25519: KeyPair };
+  readonly me: DeviceRef & { readonly secrets: DeviceSecrets };
   /** The sender as recorded by this device (safety-number verified Ed25519 key). */
   readonly sender: DeviceRef & { readonly ed25519PublicKey: Uint8Array };
   readonly aead: Aead;
@@ -156,10 +156,10 @@ export interface OpenedOffer {
  * both devices and the manifest) and decrypt the manifest. Nothing touches the disk.
  *
  * @example
- * const opened = openOffer(json, { me, sender: known, aead: backend.aead });
+ * const opened = await openOffer(json, { me, sender: known, aead: backend.aead });
  * @throws HypersendError `bad_manifest` (malformed envelope or content), `seal_invalid`, `decrypt_failed`.
  */
-export function openOffer(raw: unknown, p: OpenOfferParams): OpenedOffer {
+export async function openOffer(raw: unknown, p: OpenOfferParams): Promise<OpenedOffer> {
   const parsed = OfferEnvelope.safeParse(raw);
   if (!parsed.success) throw HypersendError.badManifest('malformed offer envelope', parsed.error);
   const env = parsed.data;
@@ -169,7 +169,7 @@ export function openOffer(raw: unknown, p: OpenOfferParams): OpenedOffer {
     throw HypersendError.sealInvalid('offer is for another device');
   const encrypted = fromBase64Url(env.encryptedManifest);
   const digest = manifestDigest(encrypted);
-  const key = openTransferKey({
+  const key = await openTransferKey({
     sealed: fromBase64Url(env.sealedKey),
     transferId: env.transferId,
     manifestDigest: digest,

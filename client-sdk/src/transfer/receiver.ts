@@ -1,8 +1,8 @@
 // Node-only: the receiving end. Opens an offer without touching the disk, then decrypts, sequences,
 // writes and acknowledges chunks, resuming from the durable progress record.
 import type { CryptoBackend } from '../crypto/backend.ts';
+import { type DeviceKeys, secretsOf } from '../crypto/device-secrets.ts';
 import type { DeviceRef } from '../crypto/key-seal.ts';
-import type { DeviceIdentity } from '../crypto/keys.ts';
 import type { Manifest } from '../crypto/manifest.ts';
 import { decryptChunk, disposeStream, type StreamContext } from '../crypto/stream.ts';
 import { fromHex } from '../encoding.ts';
@@ -20,7 +20,7 @@ import { bytesBefore, cancelledError, keepsResumeState, localError, remoteError 
 
 /** Who this device is, and the sender as this device recorded it. */
 export interface OpenIncomingOptions {
-  me: DeviceRef & { keys: DeviceIdentity };
+  me: DeviceRef & { keys: DeviceKeys };
   /** The sender device's identity as known (and safety-number verified) here. */
   sender: DeviceRef & { ed25519PublicKey: Uint8Array };
   backend: CryptoBackend;
@@ -45,7 +45,7 @@ export interface AcceptOptions extends EngineOptions {
  * A verified, decrypted offer, shown to the user before anything is written.
  *
  * @example
- * const offer = IncomingOffer.open(envelope, { me, sender: knownDevice, backend });
+ * const offer = await IncomingOffer.open(envelope, { me, sender: knownDevice, backend });
  * console.log(offer.sender, offer.files); // names and sizes
  * const rx = await offer.accept({ dir: '/home/me/Downloads' });
  * rx.attach(peerSessionChannel(session));
@@ -83,9 +83,9 @@ export class IncomingOffer {
    *
    * @throws HypersendError `bad_manifest`, `seal_invalid`, `decrypt_failed`.
    */
-  static open(envelope: unknown, o: OpenIncomingOptions): IncomingOffer {
-    const opened = openOffer(envelope, {
-      me: { userId: o.me.userId, deviceId: o.me.deviceId, x25519: o.me.keys.x25519 },
+  static async open(envelope: unknown, o: OpenIncomingOptions): Promise<IncomingOffer> {
+    const opened = await openOffer(envelope, {
+      me: { userId: o.me.userId, deviceId: o.me.deviceId, secrets: secretsOf(o.me.keys) },
       sender: o.sender,
       aead: o.backend.aead,
     });

@@ -163,7 +163,7 @@ export class TransferSender extends EngineBase {
         name: o.input.name,
         mtime: Math.trunc(o.input.mtimeMs ?? Date.now()),
       };
-      const offer = sealOffer(ctx, key, { kind: 'stream', stream }, o.sender, o.recipient);
+      const offer = await sealOffer(ctx, key, { kind: 'stream', stream }, o.sender, o.recipient);
       key.fill(0);
       const chunker = new StreamChunker(o.input.stream, chunkSize);
       const source: Source = { kind: 'stream', chunks: chunker.chunks(), produced: 0, ended: false };
@@ -185,7 +185,7 @@ export class TransferSender extends EngineBase {
       });
     }
     const manifest = createManifest({ transferId, chunkSize, files: entries });
-    const offer = sealOffer(ctx, key, { kind: 'files', manifest }, o.sender, o.recipient);
+    const offer = await sealOffer(ctx, key, { kind: 'files', manifest }, o.sender, o.recipient);
     if (o.stateDir !== undefined) {
       await saveSenderRecord(o.stateDir, {
         version: 1,

@@ -163,7 +163,7 @@ export async function openIncoming(
   if (d === undefined)
     throw new HypersendError('not_found', `${contact.username} has no device ${from.device}`);
   client.keys.assertSendable(d.userId, d.deviceId); // not blocked: the server's key is the pinned key
-  const offer = IncomingOffer.open(envelope, {
+  const offer = await IncomingOffer.open(envelope, {
     me: { userId: me.userId, deviceId: device.deviceId, keys: device },
     sender: { userId: d.userId, deviceId: d.deviceId, ed25519PublicKey: fromBase64Url(d.ed25519) },
     backend: await ctx.backend(),

@@ -1,6 +1,12 @@
 // Keys persisted in IndexedDB survive a page reload: same device id and fingerprint, and the
-// server still lists exactly one device for the user (no re-registration under a new id).
+// server still lists exactly one device for the user (no re-registration under a new id). The
+// secret keys are non-extractable CryptoKeys, and an identity in the older wrapped-bytes format
+// migrates to them on load without changing the device's keys.
+import { createDeviceIdentity, toStoredIdentity } from '@hypersend/client';
+import { fingerprint, loadSodium, sodiumSync } from '@hypersend/client/crypto';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, Peer } from '../cli/cli-harness.ts';
 import { randomUsername } from '../helpers/users.ts';
 import { type BrowserLab, startBrowserLab } from './browser-harness.ts';
 import { PASSWORD, type TestWindow } from './page-api.ts';
@@ -27,45 +33,240 @@ describe('browser identity in IndexedDB', () => {
         });
       const first = await start(true);
       expect(first.fingerprint).toMatch(/\S/);
+      const before = await deviceFingerprint(page);
       await page.reload();
       await page.waitForFunction(() => (window as unknown as { hsReady?: boolean }).hsReady === true);
       const second = await start(false);
       expect(second.deviceId).toBe(first.deviceId);
-      expect(second.fingerprint).toBe(first.fingerprint);
+      expect(await deviceFingerprint(page)).toBe(before);
       const devices = await page.evaluate(() =>
         (window as unknown as TestWindow).hsTest.client.devices.list(),
       );
       expect(devices.map((d: { deviceId: string }) => d.deviceId)).toEqual([first.deviceId]);
-      // Stored encrypted (no key material in the clear) under a non-extractable AES-GCM key.
-      const stored = await page.evaluate(async (database) => {
-        const db = await new Promise<IDBDatabase>((res, rej) => {
-          const r = indexedDB.open(database);
-          r.onsuccess = () => res(r.result);
-          r.onerror = () => rej(r.error);
-        });
-        const get = (key: string) =>
-          new Promise<unknown>((res, rej) => {
-            const r = db.transaction('hypersend').objectStore('hypersend').get(key);
-            r.onsuccess = () => res(r.result);
-            r.onerror = () => rej(r.error);
-          });
-        const identity = (await get('identity')) as { iv: Uint8Array; ciphertext: ArrayBuffer };
-        const wrap = (await get('wrap-key')) as CryptoKey;
-        db.close();
-        return {
-          fields: Object.keys(identity).sort(),
-          text: new TextDecoder('latin1').decode(identity.ciphertext),
-          wrapExtractable: wrap.extractable,
-          wrapAlgorithm: wrap.algorithm.name,
-        };
-      }, `hypersend-${username}`);
-      expect(stored.fields).toEqual(['ciphertext', 'iv']);
-      expect(stored.text).not.toContain('secretKey');
-      expect(stored.wrapExtractable).toBe(false);
-      expect(stored.wrapAlgorithm).toBe('AES-GCM');
+      // Non-extractable X25519/Ed25519 CryptoKeys, no secret bytes, no wrapping key.
+      const stored = await inspectIdentityRecord(page, `hypersend-${username}`);
+      expect(stored).toEqual(NON_EXTRACTABLE_RECORD);
+      expect(
+        await page.evaluate(() => (window as unknown as TestWindow).hsTest.client.device.keyProtection),
+      ).toBe('non-extractable');
     } catch (err) {
       await saveArtifacts('browser-identity');
       throw err;
     }
   }, 60_000);
+
+  it('migrates an identity stored as wrapped bytes to non-extractable keys, keeping its fingerprint', async () => {
+    const { page, saveArtifacts } = await lab.newPage();
+    try {
+      const username = randomUsername('idbmig');
+      const database = `hypersend-${username}`;
+      // The pre-CryptoKey format, written by hand: AES-GCM(JSON StoredIdentity) under a
+      // non-extractable AES key, both in the 'hypersend' object store.
+      const old = toStoredIdentity(await createDeviceIdentity('chromium'));
+      await page.evaluate(
+        async ({ database, json }) => {
+          const db = await new Promise<IDBDatabase>((res, rej) => {
+            const r = indexedDB.open(database, 1);
+            r.onupgradeneeded = () => r.result.createObjectStore('hypersend');
+            r.onsuccess = () => res(r.result);
+            r.onerror = () => rej(r.error);
+          });
+          const wrap = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+            'encrypt',
+            'decrypt',
+          ]);
+          const iv = crypto.getRandomValues(new Uint8Array(12));
+          const ciphertext = await crypto.subtle.encrypt(
+            { name: 'AES-GCM', iv },
+            wrap,
+            new TextEncoder().encode(json),
+          );
+          await new Promise<void>((res, rej) => {
+            const tx = db.transaction('hypersend', 'readwrite');
+            tx.objectStore('hypersend').put(wrap, 'wrap-key');
+            tx.objectStore('hypersend').put({ iv, ciphertext }, 'identity');
+            tx.oncomplete = () => res();
+            tx.onerror = () => rej(tx.error);
+          });
+          db.close();
+        },
+        { database, json: JSON.stringify(old) },
+      );
+      const start = (register: boolean) =>
+        page.evaluate((o) => (window as unknown as TestWindow).hsTest.start(o), {
+          serverUrl: lab.signaling.url,
+          username,
+          password: PASSWORD,
+          register,
+        });
+      const first = await start(true);
+      expect(first.deviceId).toBe(old.deviceId);
+      await loadSodium();
+      const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
+      const oldKeys = { x25519: b64(old.x25519.publicKey), ed25519: b64(old.ed25519.publicKey) };
+      expect(await deviceFingerprint(page)).toBe(fingerprint(oldKeys, first.userId));
+      expect(await inspectIdentityRecord(page, database)).toEqual(NON_EXTRACTABLE_RECORD);
+      // The migrated Ed25519 key is the old one: its signature verifies under the old public key.
+      const probe = 'migrated key check';
+      const sig = await page.evaluate(async (text) => {
+        const device = (window as unknown as TestWindow).hsTest.client.device;
+        return Array.from((await device.secrets.sign(new TextEncoder().encode(text))) as Uint8Array);
+      }, probe);
+      expect(
+        sodiumSync().crypto_sign_verify_detached(
+          Uint8Array.from(sig),
+          new TextEncoder().encode(probe),
+          oldKeys.ed25519,
+        ),
+      ).toBe(true);
+      // And the migrated record is what later loads use.
+      await page.reload();
+      await page.waitForFunction(() => (window as unknown as { hsReady?: boolean }).hsReady === true);
+      const second = await start(false);
+      expect(second).toEqual(first);
+      expect(await deviceFingerprint(page)).toBe(fingerprint(oldKeys, first.userId));
+    } catch (err) {
+      await saveArtifacts('browser-identity-migration');
+      throw err;
+    }
+  }, 60_000);
+
+  it('chat with the Node CLI works both ways with non-extractable browser keys', async () => {
+    const { page, saveArtifacts } = await lab.newPage();
+    const cli = await Peer.create(lab.signaling.url, randomUsername('clichat'));
+    try {
+      const username = randomUsername('idbchat');
+      await Promise.all([
+        cli.ok(['register', cli.username]),
+        page.evaluate((o) => (window as unknown as TestWindow).hsTest.start(o), {
+          serverUrl: lab.signaling.url,
+          username,
+          password: PASSWORD,
+          register: true,
+        }),
+      ]);
+      expect(
+        await page.evaluate(() => (window as unknown as TestWindow).hsTest.client.device.keyProtection),
+      ).toBe('non-extractable');
+      await page.evaluate(
+        (u) => (window as unknown as TestWindow).hsTest.client.contacts.request(u),
+        cli.username,
+      );
+      await cli.ok(['contacts', 'accept', username]);
+      const fromBrowser = `from the browser ${Date.now()}`;
+      await page.evaluate(
+        async ({ peer, text }) => {
+          const w = window as unknown as TestWindow;
+          const contact = (await w.hsTest.client.contacts.list()).find(
+            (c: { username: string }) => c.username === peer,
+          );
+          const conv = await w.hsTest.client.chat.create([contact.userId]);
+          await w.hsTest.client.chat.send(conv.id, text);
+        },
+        { peer: cli.username, text: fromBrowser },
+      );
+      // The CLI (libsodium, key bytes) opens the box the browser sealed with WebCrypto X25519.
+      const history = await cli.ok(['chat', username, '--history', '10']);
+      expect(history.stdout).toContain(`${username}: ${fromBrowser}`);
+      await cli.ok(['msg', username, 'from the cli']);
+      const got = await page.evaluate(() =>
+        (window as unknown as TestWindow).hsTest.until(
+          'the CLI message',
+          (t) => t.messages.find((m) => m.text === 'from the cli' && !m.outgoing),
+          20_000,
+        ),
+      );
+      expect(got).toMatchObject({ kind: 'text', text: 'from the cli', outgoing: false });
+    } catch (err) {
+      await saveArtifacts('browser-identity-cli-chat');
+      throw err;
+    } finally {
+      killAll();
+      await cli.cleanup();
+    }
+  }, 90_000);
 });
+
+/** What {@link inspectIdentityRecord} must find: CryptoKeys only, nothing extractable, no wrap key. */
+const NON_EXTRACTABLE_RECORD = {
+  keys: ['identity'],
+  fields: ['createdAt', 'deviceId', 'ed25519', 'name', 'v', 'x25519'],
+  x25519: {
+    fields: ['privateKey', 'publicKey'],
+    algorithm: 'X25519',
+    extractable: false,
+    usages: ['deriveBits'],
+    exportable: [],
+    publicBytes: 32,
+  },
+  ed25519: {
+    fields: ['privateKey', 'publicKey'],
+    algorithm: 'Ed25519',
+    extractable: false,
+    usages: ['sign'],
+    exportable: [],
+    publicBytes: 32,
+  },
+};
+
+/** Read the identity record straight from IndexedDB and try to export its private keys. */
+function inspectIdentityRecord(page: Page, database: string) {
+  return page.evaluate(async (database) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open(database);
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const request = <T>(op: (s: IDBObjectStore) => IDBRequest) =>
+      new Promise<T>((res, rej) => {
+        const r = op(db.transaction('hypersend').objectStore('hypersend'));
+        r.onsuccess = () => res(r.result as T);
+        r.onerror = () => rej(r.error);
+      });
+    // Everything in the store but the pinned contact keys (public keys only, present once a
+    // contact was pinned): no 'wrap-key' must remain.
+    const keys = (await request<IDBValidKey[]>((s) => s.getAllKeys()))
+      .map(String)
+      .filter((k) => k !== 'pinned-keys')
+      .sort();
+    const record = await request<Record<string, { publicKey: Uint8Array; privateKey: CryptoKey }>>((s) =>
+      s.get('identity'),
+    );
+    db.close();
+    const describe = async (pair: { publicKey: Uint8Array; privateKey: CryptoKey }) => {
+      const exportable: string[] = [];
+      for (const format of ['pkcs8', 'jwk', 'raw'] as const)
+        await crypto.subtle.exportKey(format, pair.privateKey).then(
+          () => exportable.push(format),
+          () => undefined,
+        );
+      return {
+        fields: Object.keys(pair).sort(),
+        algorithm:
+          pair.privateKey instanceof CryptoKey ? pair.privateKey.algorithm.name : typeof pair.privateKey,
+        extractable: pair.privateKey.extractable,
+        usages: [...pair.privateKey.usages].sort(),
+        exportable,
+        publicBytes: pair.publicKey instanceof Uint8Array ? pair.publicKey.length : -1,
+      };
+    };
+    return {
+      keys,
+      fields: Object.keys(record).sort(),
+      x25519: await describe(record.x25519!),
+      ed25519: await describe(record.ed25519!),
+    };
+  }, database);
+}
+
+/** The 30-digit fingerprint of the page client's device keys (raw bytes) bound to its user id. */
+function deviceFingerprint(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const { hs, hsTest } = window as unknown as TestWindow;
+    const d = hsTest.client.device;
+    return hs.fingerprint(
+      { x25519: d.x25519.publicKey, ed25519: d.ed25519.publicKey },
+      hsTest.client.me.userId,
+    );
+  });
+}

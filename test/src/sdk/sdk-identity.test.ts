@@ -37,8 +37,12 @@ describe('device identity file store (Node)', () => {
     expect(reloaded.deviceId).toBe(created.deviceId);
     expect(reloaded.name).toBe('laptop');
     expect(publicIdentity(reloaded)).toEqual(publicIdentity(created));
-    expect(reloaded.ed25519.secretKey).toEqual(created.ed25519.secretKey);
-    expect(reloaded.x25519.secretKey).toEqual(created.x25519.secretKey);
+    // Same secret keys: same (deterministic) signature and the same box key with any peer.
+    const probe = new TextEncoder().encode('probe');
+    expect(await reloaded.secrets.sign(probe)).toEqual(await created.secrets.sign(probe));
+    const peer = reloaded.x25519.publicKey;
+    expect(await reloaded.secrets.boxKey(peer)).toEqual(await created.secrets.boxKey(peer));
+    expect(reloaded.keyProtection).toBe('bytes');
   });
 
   it('refuses a group- or world-readable identity file with insecure_file', async () => {
