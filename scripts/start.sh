@@ -36,7 +36,9 @@ PORT=$signaling_port HYPERSEND_RELAY_URL="${HYPERSEND_RELAY_URL:-http://127.0.0.
 pids+=($!)
 # The relay verifies tokens with signaling's JWKS, so signaling must answer first.
 wait_healthy "http://127.0.0.1:$signaling_port" signaling
+# The web app uploads to and downloads from the relay in the page: CORS for the same origins.
 RELAY_PORT=$relay_port RELAY_JWKS_URL="http://127.0.0.1:$signaling_port/v1/jwks.json" \
+  RELAY_ALLOWED_ORIGINS="${HYPERSEND_ALLOWED_ORIGINS:+$HYPERSEND_ALLOWED_ORIGINS,}$web_origins" \
   node --import tsx relay/src/main.ts &
 pids+=($!)
 # The web server bundles the app at start-up (a few seconds), then serves it.
