@@ -24,7 +24,11 @@ export async function findResumable(): Promise<undefined> {
 export async function rememberResumable(): Promise<void> {}
 export async function forgetResumable(): Promise<void> {}
 
-/** Relay upload records (transfers/relay-state.ts): like sender records, Node only. */
+/**
+ * Relay upload records (transfers/relay-state.ts): like sender records, Node only. A browser's
+ * relay upload still resumes within the page (RelayFallback keeps its location in memory and the
+ * channel asks the relay's offset with a tus HEAD); after a reload it starts a new upload.
+ */
 export async function loadRelayState(): Promise<undefined> {
   return undefined;
 }

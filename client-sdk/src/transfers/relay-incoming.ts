@@ -1,6 +1,8 @@
-// Node-only: the recipient's side of the store-and-forward path. Notices (pushed, or listed when
-// the device connects) become ordinary `offer` events; accepting one downloads the object with
-// ranges into the same sink as a peer transfer (resuming a `.part` a broken peer transfer left).
+// Node and browsers: the recipient's side of the store-and-forward path. Notices (pushed, or
+// listed when the device connects) become ordinary `offer` events; accepting one downloads the
+// object with ranges into the same sink as a peer transfer (Node: a file, resuming a `.part` a
+// broken peer transfer left; browsers: the receive target — OPFS, a picked folder or capped memory —
+// through browser/transfer-sink.ts), a window of chunks at a time, never the whole object.
 import type { RelayNotice } from '@hypersend/protocol';
 import type { Logger } from '../api/runtime.ts';
 import { HypersendError } from '../errors.ts';

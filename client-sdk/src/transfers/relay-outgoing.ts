@@ -1,6 +1,9 @@
-// Node-only: the sender's store-and-forward fallback. Decides when the relay takes over (recipient
-// offline, no connection within a bounded time, a connection that stays dead, or `relay: 'only'`)
-// and then feeds the same TransferSender into a relay upload from its last acknowledged chunk.
+// Node and browsers: the sender's store-and-forward fallback. Decides when the relay takes over
+// (recipient offline, no connection within a bounded time, a connection that stays dead, or
+// `relay: 'only'`) and then feeds the same TransferSender into a relay upload from its last
+// acknowledged chunk. The upload's location is kept in memory (a lost connection or a failed
+// channel continues from the relay's offset) and, in Node with a stateDir, on disk (a restarted
+// process continues it); browsers have no stateDir (package.json "browser" map: no-resume.ts).
 import type { ContactDevice } from '../contacts/key-directory.ts';
 import { HypersendError } from '../errors.ts';
 import { RelayUploadChannel, type RelayUploadState } from '../relay/upload-channel.ts';
