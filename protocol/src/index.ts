@@ -8,4 +8,5 @@ export * from './http.ts';
 export * from './ids.ts';
 export * from './relay-notice.ts';
 export * from './signaling.ts';
+export { acceptedByFastPath } from './signaling-fast.ts';
 export * from './transfer.ts';

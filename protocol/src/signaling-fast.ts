@@ -25,6 +25,8 @@ interface FastConstants {
   addressKeys: ReadonlySet<string>;
 }
 let constants: FastConstants | undefined;
+/** The frame `parseSignalFast` accepted last (see `acceptedByFastPath`). */
+let lastAccepted: object | undefined;
 
 function init(): FastConstants {
   const requestId = SignalRequest.shape.id.unwrap();
@@ -101,5 +103,21 @@ export function parseSignalFast(json: unknown): SignalRequest | undefined {
   // The schema's record drops an own `__proto__` key from `data`; rather than mimic that, such a
   // frame takes the schema path, whose output is then the decoded value.
   if (!isObject(data) || Object.hasOwn(data, '__proto__')) return undefined;
+  lastAccepted = json;
   return json as SignalRequest;
+}
+
+/**
+ * True when `msg` is the frame this fast path accepted last: `JSON.parse`'s own output,
+ * validated and not rewritten by the schema (which drops an own `__proto__` key from `data`).
+ * For such a frame the bytes as received decode to exactly `msg`, so the server may forward its
+ * payload bytes instead of re-serialising it (signaling/src/ws/signal-forward.ts). Only
+ * meaningful right after `decodeClientMessage` returned `msg`, in the same synchronous turn.
+ *
+ * @example
+ * const r = decodeClientMessage(text);
+ * if (r.ok && r.value.type === 'signal' && acceptedByFastPath(r.value)) forwardBytes(raw);
+ */
+export function acceptedByFastPath(msg: object): boolean {
+  return msg === lastAccepted;
 }

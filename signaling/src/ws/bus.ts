@@ -9,7 +9,7 @@ export interface Bus {
    * Returns true when a connection in this process took it; false when no connection here
    * has that key or it refused the frame (e.g. too much backpressure).
    */
-  publish(deviceKey: string, frame: string): boolean;
+  publish(deviceKey: string, frame: Frame): boolean;
   /**
    * Receive frames for `deviceKey`. One subscriber per key: a later subscription replaces
    * the earlier one (a reconnecting device replaces its old connection). The returned
@@ -18,8 +18,14 @@ export interface Bus {
   subscribe(deviceKey: string, handler: BusHandler): () => void;
 }
 
+/**
+ * A ready-to-send text frame: a string, or its UTF-8 bytes (a forwarded signal is built as
+ * bytes, see `signal-forward.ts`).
+ */
+export type Frame = string | Uint8Array;
+
 /** Delivers one frame; returns false when the frame could not be written. */
-export type BusHandler = (frame: string) => boolean;
+export type BusHandler = (frame: Frame) => boolean;
 
 /**
  * In-process bus: a map lookup and a direct call, so the hot path costs no allocation.

@@ -1,5 +1,7 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { ClientMessage } from '@hypersend/protocol';
+import type { Frame } from './bus.ts';
+import type { ReachMemo } from './reach-cache.ts';
 import { StrikeCounter } from './strike-counter.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -45,7 +47,7 @@ export interface Connection extends UpgradeData {
   badFrames: StrikeCounter;
   floods: StrikeCounter;
   /** Frames waiting for the sender's next flush, in order (see `Sender`). */
-  outbox: string[];
+  outbox: Frame[];
   /** Their total length, counted against the backpressure limit with uWS's own buffer. */
   outboxBytes: number;
   /** True while an asynchronous lookup is in flight; later frames wait in `backlog` to keep order. */
@@ -53,6 +55,17 @@ export interface Connection extends UpgradeData {
   backlog: ClientMessage[];
   unsubscribe: (() => void) | null;
   expiryTimer: NodeJS.Timeout | null;
+  /**
+   * The head of this connection's last forwarded signal, as bytes, with the kind and session it
+   * was built for (see `signal-forward.ts`): consecutive candidates of one session reuse it.
+   */
+  forwardHead: Uint8Array | null;
+  forwardKind: string;
+  forwardSid: string;
+  /** This connection's last relationship answer (see `ReachMemo`). */
+  reach: ReachMemo;
+  /** The bus key of the last device this connection signalled, so it is not rebuilt per signal. */
+  lastTarget: { user: string; device: string; key: string } | null;
 }
 
 /** Build the state of a connection that passed the upgrade checks. */
@@ -80,5 +93,10 @@ export function createConnection(
     backlog: [],
     unsubscribe: null,
     expiryTimer: null,
+    forwardHead: null,
+    forwardKind: '',
+    forwardSid: '',
+    reach: { toUser: '', entry: null },
+    lastTarget: null,
   };
 }

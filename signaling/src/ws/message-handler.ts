@@ -12,11 +12,13 @@ import { type Connection, MAX_BACKLOG } from './connection.ts';
 import { pongFrame } from './frames.ts';
 import type { Presence } from './presence.ts';
 import type { Sender } from './sender.ts';
+import type { ReceivedFrame } from './signal-forward.ts';
 import type { SignalRouter } from './signal-router.ts';
 import type { WsCounters } from './ws-metrics.ts';
 
 /** Text frames were already checked as UTF-8 by uWS, so a lenient shared decoder is enough. */
 const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
 
 /** What the message handler needs from the gateway. */
 export interface MessageDeps {
@@ -45,10 +47,21 @@ export function createMessageHandler(deps: MessageDeps) {
   const { ctx, sender, router, presence, counters } = deps;
   const log = ctx.log.child({ component: 'ws' });
 
-  const dispatch = (conn: Connection, msg: ClientMessage): Promise<void> | undefined => {
+  /**
+   * The text frame being handled, reused for every frame (no allocation): a signal's payload is
+   * forwarded from it (`signal-forward.ts`). Valid only during the synchronous handling.
+   */
+  const received: ReceivedFrame = { text: '', bytes: EMPTY };
+
+  /** `frame`: the frame as received, while uWS still holds it (not for frames replayed from the backlog). */
+  const dispatch = (
+    conn: Connection,
+    msg: ClientMessage,
+    frame?: ReceivedFrame,
+  ): Promise<void> | undefined => {
     switch (msg.type) {
       case 'signal':
-        return router.route(conn, msg);
+        return router.route(conn, msg, frame);
       case 'ping':
         sender.send(conn, pongFrame(msg.id));
         return undefined;
@@ -86,7 +99,7 @@ export function createMessageHandler(deps: MessageDeps) {
     conn.busy = false;
   };
 
-  const run = (conn: Connection, msg: ClientMessage): void => {
+  const run = (conn: Connection, msg: ClientMessage, frame: ReceivedFrame | undefined): void => {
     if (conn.busy) {
       if (conn.backlog.length < MAX_BACKLOG) conn.backlog.push(msg);
       else sender.error(conn, ErrorCode.rateLimited, 'too many requests in flight', msg.id);
@@ -94,7 +107,7 @@ export function createMessageHandler(deps: MessageDeps) {
     }
     let pending: Promise<void> | undefined;
     try {
-      pending = dispatch(conn, msg);
+      pending = dispatch(conn, msg, frame);
     } catch (err) {
       failed(conn, msg, err);
       return;
@@ -117,7 +130,8 @@ export function createMessageHandler(deps: MessageDeps) {
       deps.close(conn, CloseCode.tooLarge, 'frame larger than 64 KiB', 'too_large');
       return;
     }
-    const decoded = decodeClientMessage(isBinary ? data : utf8.decode(data));
+    const text = isBinary ? null : utf8.decode(data);
+    const decoded = decodeClientMessage(text ?? data);
     const now = ctx.clock.now();
     if (!conn.bucket.take(now)) {
       counters.message('rate_limited');
@@ -137,6 +151,18 @@ export function createMessageHandler(deps: MessageDeps) {
       return;
     }
     counters.message(decoded.value.type);
-    run(conn, decoded.value);
+    if (text === null) {
+      run(conn, decoded.value, undefined);
+      return;
+    }
+    received.text = text;
+    received.bytes = new Uint8Array(data);
+    try {
+      run(conn, decoded.value, received);
+    } finally {
+      // Neither the text nor uWS's buffer may be held on to past this call.
+      received.text = '';
+      received.bytes = EMPTY;
+    }
   };
 }

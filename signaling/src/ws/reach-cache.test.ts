@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Relationships } from '../context.ts';
 import type { Store } from '../store/store.ts';
-import { CACHE_JITTER, REACH_TTL_MS, REFRESH_AHEAD_MS, ReachCache } from './reach-cache.ts';
+import { CACHE_JITTER, REACH_TTL_MS, REFRESH_AHEAD_MS, ReachCache, type ReachMemo } from './reach-cache.ts';
 
 /** Relationships whose answers the test sets and whose lookups it counts and releases. */
 function fakeRelationships() {
@@ -68,5 +68,36 @@ describe('ReachCache', () => {
     cache.invalidate('a', 'b');
     expect(cache.canReach('a', 'b')).toBeInstanceOf(Promise);
     await f.release();
+  });
+});
+
+describe('ReachCache with a per-connection memo', () => {
+  it('answers from the memo, and an invalidated or removed pair is looked up again at once', async () => {
+    const f = fakeRelationships();
+    f.answers.set('a>b', true);
+    f.answers.set('a>c', true);
+    const cache = new ReachCache(f.relationships, {} as Store, () => 0);
+    const memo: ReachMemo = { toUser: '', entry: null };
+    const first = cache.canReach('a', 'b', memo);
+    await f.release();
+    expect(await first).toBe(true);
+    expect(cache.canReach('a', 'b', memo)).toBe(true);
+    expect(memo.toUser).toBe('b');
+    expect(cache.canReach('a', 'b', memo)).toBe(true);
+    expect(f.lookups()).toBe(1);
+    // Contact removed or blocked: the memo must not keep the old answer for even one signal.
+    f.answers.set('a>b', false);
+    cache.invalidate('b', 'a');
+    const again = cache.canReach('a', 'b', memo);
+    expect(again).toBeInstanceOf(Promise);
+    await f.release();
+    expect(await again).toBe(false);
+    expect(cache.canReach('a', 'b', memo)).toBe(false);
+    // Another recipient replaces the memo rather than borrowing its answer.
+    const c = cache.canReach('a', 'c', memo);
+    expect(c).toBeInstanceOf(Promise);
+    await f.release();
+    expect(cache.canReach('a', 'c', memo)).toBe(true);
+    expect(cache.canReach('a', 'b', memo)).toBe(false);
   });
 });

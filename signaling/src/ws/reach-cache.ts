@@ -22,6 +22,17 @@ export const REFRESH_AHEAD_MS = 10_000;
 /** Bounds the memory of each map (an entry is ~100 bytes): beyond it the oldest are dropped. */
 export const MAX_CACHE_ENTRIES = 1 << 20;
 
+/**
+ * One connection's last relationship answer, kept by the caller (per connection, so the sender
+ * is implied) to skip building the pair key and hashing it on every signal. It holds the cache's
+ * own entry: an invalidated or evicted entry reads as expired at once (`TtlCache`), so the memo
+ * can never outlive a removed contact or a block.
+ */
+export interface ReachMemo {
+  toUser: string;
+  entry: { readonly value: boolean; readonly until: number } | null;
+}
+
 /** Key of a directed pair; `\n` cannot occur in an Id, so the key is unambiguous. */
 const pairKey = (from: string, to: string): string => `${from}\n${to}`;
 
@@ -44,8 +55,11 @@ export class ReachCache {
   private readonly devices = new TtlCache<boolean>(DEVICE_TTL_MS, MAX_CACHE_ENTRIES, CACHE_JITTER);
   /** Bumped by every invalidation; a lookup caches its answer only if it did not move. */
   private generation = 0;
-  /** Pairs being refreshed in the background, so a busy pair triggers one lookup, not one per signal. */
-  private readonly refreshing = new Set<string>();
+  /**
+   * Entries being refreshed in the background, so a busy pair triggers one lookup, not one per
+   * signal. A refresh that lands updates the same entry object (`TtlCache.set`).
+   */
+  private readonly refreshing = new Set<object>();
 
   constructor(
     private readonly relationships: Relationships,
@@ -53,17 +67,25 @@ export class ReachCache {
     private readonly now: () => number,
   ) {}
 
-  /** The cached answer, or a lookup that caches it. Rejects when the lookup fails (uncached). */
-  canReach(fromUser: string, toUser: string): boolean | Promise<boolean> {
-    const key = pairKey(fromUser, toUser);
+  /**
+   * The cached answer, or a lookup that caches it. Rejects when the lookup fails (uncached).
+   * `memo`, when given, must belong to one sender (`fromUser`): it is read first and updated.
+   */
+  canReach(fromUser: string, toUser: string, memo?: ReachMemo): boolean | Promise<boolean> {
     const now = this.now();
-    const cached = this.reach.entry(key, now);
-    if (cached !== undefined) {
-      if (cached.until - now < REFRESH_AHEAD_MS && !this.refreshing.has(key))
-        this.refresh(key, fromUser, toUser);
-      return cached.value;
+    let cached = memo !== undefined && memo.toUser === toUser ? memo.entry : null;
+    if (cached === null || cached.until <= now) {
+      const key = pairKey(fromUser, toUser);
+      cached = this.reach.entry(key, now) ?? null;
+      if (cached === null) return this.lookup(key, fromUser, toUser);
+      if (memo !== undefined) {
+        memo.toUser = toUser;
+        memo.entry = cached;
+      }
     }
-    return this.lookup(key, fromUser, toUser);
+    if (cached.until - now < REFRESH_AHEAD_MS && !this.refreshing.has(cached))
+      this.refresh(cached, fromUser, toUser);
+    return cached.value;
   }
 
   private lookup(key: string, fromUser: string, toUser: string): Promise<boolean> {
@@ -74,13 +96,13 @@ export class ReachCache {
     });
   }
 
-  private refresh(key: string, fromUser: string, toUser: string): void {
-    this.refreshing.add(key);
-    this.lookup(key, fromUser, toUser).then(
-      () => this.refreshing.delete(key),
+  private refresh(entry: object, fromUser: string, toUser: string): void {
+    this.refreshing.add(entry);
+    this.lookup(pairKey(fromUser, toUser), fromUser, toUser).then(
+      () => this.refreshing.delete(entry),
       () => {
         // The entry simply expires; the next use looks it up (and logs) on the request path.
-        this.refreshing.delete(key);
+        this.refreshing.delete(entry);
       },
     );
   }

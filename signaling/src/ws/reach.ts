@@ -19,7 +19,7 @@ export function canReachCached(
   toUser: string,
 ): boolean | Promise<boolean> {
   if (toUser === conn.userId) return true;
-  const r = cache.canReach(conn.userId, toUser);
+  const r = cache.canReach(conn.userId, toUser, conn.reach);
   if (typeof r === 'boolean') return r;
   return r.catch((err: unknown) => {
     ctx.log.warn({ err, user: conn.userId }, 'relationship lookup failed');

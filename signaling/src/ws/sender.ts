@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@hypersend/protocol';
+import type { Frame } from './bus.ts';
 import type { Connection } from './connection.ts';
 import { errorFrame } from './frames.ts';
 import type { WsCounters } from './ws-metrics.ts';
@@ -30,7 +31,8 @@ export interface SenderOptions {
  * Backpressure: a connection whose uWS buffer plus outbox exceeds `maxBackpressureBytes` gets
  * nothing more (the frame is dropped and `send` says so) and is handed to `onOverflow`, rather
  * than the server buffering for it without bound. Outbox sizes are counted in UTF-16 units,
- * which equal bytes for the ASCII frames the protocol produces and undercount others a little.
+ * which equal bytes for the ASCII frames the protocol produces and undercount others a little
+ * (frames given as bytes count exactly).
  *
  * @example
  * sender.send(conn, pongFrame(msg.id)); // queued, written after this turn's socket events
@@ -56,7 +58,7 @@ export class Sender {
   }
 
   /** True when the frame was queued; false when dropped or the socket is gone. */
-  send(conn: Connection, frame: string): boolean {
+  send(conn: Connection, frame: Frame): boolean {
     const ws = conn.ws;
     if (ws === null || conn.closed || conn.closing || !conn.ready) return false;
     const queued = conn.outboxBytes + frame.length;
@@ -119,7 +121,7 @@ export class Sender {
     const outbox = conn.outbox;
     if (ws !== null && !conn.closed) {
       for (let i = 0; i < outbox.length; i++) {
-        if (ws.send(outbox[i] as string, false) === DROPPED) {
+        if (ws.send(outbox[i] as Frame, false) === DROPPED) {
           // uWS refused: over its limit (it also starts closing the socket). The rest would be too.
           for (let j = i; j < outbox.length; j++) this.counters.droppedFrame();
           break;

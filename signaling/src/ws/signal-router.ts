@@ -6,6 +6,7 @@ import { ackFrame, signalFrame } from './frames.ts';
 import { canReachCached, deviceExistsCached } from './reach.ts';
 import type { ReachCache } from './reach-cache.ts';
 import type { Sender } from './sender.ts';
+import { forwardSignal, type ReceivedFrame } from './signal-forward.ts';
 import type { WsCounters } from './ws-metrics.ts';
 
 /** One message for "no such user", "no such device" and "not your contact", so none can be told apart. */
@@ -14,8 +15,10 @@ const PEER_OFFLINE_MESSAGE = 'device is not connected; use the relay';
 
 /**
  * Routes WebRTC signals between devices. With a warm relationship cache the whole path is
- * synchronous: one cache lookup, one string concatenation (the sender's frame head is
- * prebuilt; only `data` is serialized), one bus publish and an ack.
+ * synchronous: the connection's memo of its last answer (or one cache lookup), the forwarded
+ * frame built from the sender's prebuilt head and the payload's bytes as received
+ * (`signal-forward.ts`; re-serialised only when those bytes are no longer at hand), one bus
+ * publish and an ack.
  *
  * @example
  * const router = new SignalRouter(ctx, bus, sender, counters, reachCache);
@@ -30,10 +33,13 @@ export class SignalRouter {
     private readonly cache: ReachCache,
   ) {}
 
-  /** Route one validated signal; returns a promise only when it had to wait for a lookup. */
-  route(conn: Connection, msg: SignalRequest): Promise<void> | undefined {
+  /**
+   * Route one validated signal; returns a promise only when it had to wait for a lookup.
+   * `received` is the frame as the client sent it, valid during this call only.
+   */
+  route(conn: Connection, msg: SignalRequest, received?: ReceivedFrame): Promise<void> | undefined {
     const reach = canReachCached(this.ctx, this.cache, conn, msg.to.user);
-    if (reach === true) return this.deliver(conn, msg);
+    if (reach === true) return this.deliver(conn, msg, received);
     if (reach === false) {
       this.notReachable(conn, msg.id);
       return undefined;
@@ -41,10 +47,13 @@ export class SignalRouter {
     return reach.then((ok) => (ok ? this.deliver(conn, msg) : this.notReachable(conn, msg.id)));
   }
 
-  private deliver(conn: Connection, msg: SignalRequest): Promise<void> | undefined {
+  private deliver(conn: Connection, msg: SignalRequest, received?: ReceivedFrame): Promise<void> | undefined {
     const to = msg.to;
-    const key = deviceKey(to.user, to.device);
-    if (this.bus.publish(key, signalFrame(conn.signalHead, msg))) {
+    const key = targetKey(conn, to.user, to.device);
+    const frame =
+      (received === undefined ? null : forwardSignal(conn, msg, received)) ??
+      signalFrame(conn.signalHead, msg);
+    if (this.bus.publish(key, frame)) {
       this.counters.signalRouted();
       if (msg.id !== undefined) this.sender.send(conn, ackFrame(msg.id));
       return undefined;
@@ -67,4 +76,13 @@ export class SignalRouter {
   private notReachable(conn: Connection, ref: string | undefined): void {
     this.sender.error(conn, ErrorCode.notReachable, NOT_REACHABLE_MESSAGE, ref);
   }
+}
+
+/** The bus key of `user/device`, reusing the one built for this connection's previous signal. */
+function targetKey(conn: Connection, user: string, device: string): string {
+  const last = conn.lastTarget;
+  if (last !== null && last.user === user && last.device === device) return last.key;
+  const key = deviceKey(user, device);
+  conn.lastTarget = { user, device, key };
+  return key;
 }

@@ -4,6 +4,8 @@
  * entries are swept when the map grows past `maxEntries`, so it stays bounded. With `jitter`
  * (0..1) each entry lives a random `ttlMs * (1 - jitter)` to `ttlMs`, so entries filled in one
  * burst (10,000 clients connecting together) do not all expire, and hit the store, together.
+ * An entry removed from the map (deleted, evicted, cleared) is also marked expired, so a caller
+ * that kept a reference from `entry` sees it as expired at once, never as a live answer.
  *
  * @example
  * const reach = new TtlCache<boolean>(5_000, 1_024);
@@ -47,6 +49,9 @@ export class TtlCache<V> {
 
   /** Forget one key (its answer changed). */
   delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    entry.until = Number.NEGATIVE_INFINITY;
     this.entries.delete(key);
   }
 
@@ -57,6 +62,7 @@ export class TtlCache<V> {
 
   /** Forget everything (e.g. when relationships change). */
   clear(): void {
+    for (const entry of this.entries.values()) entry.until = Number.NEGATIVE_INFINITY;
     this.entries.clear();
   }
 
@@ -65,7 +71,7 @@ export class TtlCache<V> {
     // Still full of live entries: drop the oldest insertion rather than grow without bound.
     if (this.entries.size >= this.maxEntries) {
       const first = this.entries.keys().next();
-      if (!first.done) this.entries.delete(first.value);
+      if (!first.done) this.delete(first.value);
     }
   }
 }
