@@ -64,7 +64,9 @@ recipient never learns your IP address.
 offline, or no connection comes up (or a lost one stays lost) within --relay-after SECONDS
 (default 20), the rest of the encrypted transfer is uploaded to the relay and the recipient picks
 it up with \`hypersend receive\` later; never: fail instead (exit 4 when offline); only: upload to
-the relay without ever connecting to the recipient.`,
+the relay without ever connecting to the recipient.
+Chunk size: agreed with the recipient's device before the offer (255 KiB between two current
+clients, 64 KiB with older ones); HYPERSEND_MAX_CHUNK_SIZE=BYTES caps it on either side.`,
   receive: `Usage: hypersend receive [--dir DIR] [--yes | --decline] [--overwrite] [--timeout SECONDS]
        [--turn-only]
 

@@ -10,7 +10,7 @@ import { IncomingOffer, type TransferReceiver } from '../transfer/receiver.ts';
 import type { PeerSession } from '../webrtc/peer-session.ts';
 import { fromEngineError } from './engine-errors.ts';
 import { type RelayDelivery, relayDownloadChannel, runRelayReceiver } from './relay-incoming.ts';
-import { bounded, type TransferContext } from './transfer-context.ts';
+import { bounded, closeAfterGoodbye, type TransferContext } from './transfer-context.ts';
 import { control, type TransferControl } from './transfer-control.ts';
 import { cancelled, Transfer } from './transfer-handle.ts';
 
@@ -289,7 +289,13 @@ async function runReceiver(
       finish();
     });
   });
-  rx.on('error', (e) => fail(fromEngineError(e, 'receiver')));
+  rx.on('error', (e) => {
+    t.fail(fromEngineError(e, 'receiver'));
+    const s = session;
+    session = undefined; // `finish` must not close it before the engine's goodbye has left
+    finish();
+    closeAfterGoodbye(s);
+  });
   t.bind({
     cancel: async (message) => {
       t.fail(cancelled('local', 'receiver', 'user'));

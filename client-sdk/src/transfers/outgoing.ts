@@ -16,7 +16,7 @@ import { chooseChunkSize } from './chunk-size-query.ts';
 import { fromEngineError } from './engine-errors.ts';
 import { DEFAULT_RELAY_AFTER_MS, pickRelayDevice, RelayFallback, type RelayMode } from './relay-outgoing.ts';
 import { findResumable, forgetResumable, inputKey, rememberResumable } from './resume-index.ts';
-import { bounded, sleep, type TransferContext } from './transfer-context.ts';
+import { bounded, closeAfterGoodbye, sleep, type TransferContext } from './transfer-context.ts';
 import { control } from './transfer-control.ts';
 import { cancelled, type Transfer } from './transfer-handle.ts';
 
@@ -264,7 +264,12 @@ export async function runOutgoing(
     forget();
     finish();
   });
-  tx.on('error', (e) => fail(fromEngineError(e, 'sender')));
+  tx.on('error', (e) => {
+    t.fail(fromEngineError(e, 'sender'));
+    unroute();
+    clearTimeout(answerTimer);
+    closeAfterGoodbye(session); // e.g. ERROR `unsupported` after HELLO: the receiver must get it
+  });
   tx.on('disconnected', () => {
     if (!t.active) return;
     if (relay.active) return relay.restart();

@@ -63,6 +63,18 @@ export function sleep(ms: number): Promise<void> {
   });
 }
 
+/**
+ * Close `session` once the engine's goodbye (ERROR or CANCEL frame, handed to the channel just
+ * before its `error` event) has had time to leave: closing at once can drop it from the data
+ * channel's buffer, and the peer then waits out its reconnect timeout instead of failing typed.
+ * The engine closes its channel 250 ms after the goodbye; this is the same grace, a little longer.
+ */
+export function closeAfterGoodbye(session: { close(): void } | undefined): void {
+  if (session === undefined) return;
+  const t = setTimeout(() => session.close(), 500);
+  (t as { unref?: () => void }).unref?.();
+}
+
 /** Run `p` but give up after `ms` (best-effort goodbyes must not hang an exit). */
 export function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p.catch(() => undefined), sleep(ms).then(() => undefined)]);

@@ -1,6 +1,7 @@
 // Real Chromium (the SDK bundle, the browser's RTCPeerConnection) and the real Node CLI
-// (@roamhq/wrtc, node:crypto backend) exchange files both ways over WebRTC: hashes equal; chunk
-// sizes are checked against both ends' maxMessageSize.
+// (@roamhq/wrtc, node:crypto backend) exchange files both ways over WebRTC: hashes equal; a
+// default send negotiates 255 KiB chunks both ways (both stacks advertise 256 KiB messages), and
+// explicit chunk sizes are checked against both ends' maxMessageSize.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { type BrowserLab, startBrowserLab } from './browser-harness.ts';
 import { PASSWORD, type TestWindow } from './page-api.ts';
 
 const SIZE = 3 * 1024 * 1024 + 12_345; // a few MB, not a multiple of the chunk size
+/** What libwebrtc's 256 KiB `a=max-message-size` leaves for a chunk (FORMAT.md §6). */
+const NEGOTIATED = 255 * 1024;
 
 let lab: BrowserLab;
 let cli: Peer;
@@ -51,9 +54,9 @@ afterAll(async () => {
 });
 
 describe('Chromium ↔ Node CLI', () => {
-  it('browser sends a file to a CLI receiver: hashes equal', async () => {
+  it('browser sends a file to a CLI receiver: 255 KiB chunks negotiated, hashes equal', async () => {
     const dir = await mkdtemp(join(cli.home, 'in-'));
-    const rx = cli.spawn(['receive', '--yes', '--dir', dir], { timeoutMs: 50_000 });
+    const rx = cli.spawn(['receive', '--yes', '--dir', dir, '--json'], { timeoutMs: 50_000 });
     await rx.waitFor(/waiting for an offer|"event":"ready"/u);
     const sent = await tab.page.evaluate(
       async ({ to, size }) => {
@@ -61,13 +64,16 @@ describe('Chromium ↔ Node CLI', () => {
         const { file, sha256 } = await w.hsTest.randomFile('from-browser.bin', size);
         const t = w.hs.sendFiles(w.hsTest.client, to, [file]);
         const result = await t.result;
-        return { sha256, bytes: result.bytes as number };
+        return { sha256, bytes: result.bytes as number, chunkSize: t.chunkSize as number | undefined };
       },
       { to: cli.username, size: SIZE },
     );
     expect(sent.bytes).toBe(SIZE);
     const r = await rx.done;
     expect(r.code, r.stderr).toBe(0);
+    // A default send asked the CLI for its limit before the offer: more than 64 KiB, both ends agree.
+    expect(sent.chunkSize).toBe(NEGOTIATED);
+    expect(r.stdout).toMatch(new RegExp(`"event":"connected"[^\n]*"chunkSize":${NEGOTIATED}`, 'u'));
     expect(sha256(await readFile(join(dir, 'from-browser.bin')))).toBe(sent.sha256);
   }, 55_000);
 
@@ -102,7 +108,7 @@ describe('Chromium ↔ Node CLI', () => {
     expect(tooBig.rx.stdout + tooBig.rx.stderr).toMatch(/unsupported/u);
   }, 55_000);
 
-  it('CLI sends a file to the browser (OPFS): hashes equal on what the browser wrote and downloads', async () => {
+  it('CLI sends a file to the browser (OPFS), 255 KiB chunks negotiated: hashes equal on what the browser wrote and downloads', async () => {
     const src = join(cli.home, 'from-cli.bin');
     const bytes = randomBytes(SIZE);
     await writeFile(src, bytes);
@@ -112,12 +118,21 @@ describe('Chromium ↔ Node CLI', () => {
       const t = w.hs.acceptInto(offer, 'inbox');
       const result = await t.result;
       const file: File = await w.hs.readReceivedFile('inbox', 'from-cli.bin');
-      return { bytes: result.bytes as number, size: file.size, sha256: await w.hsTest.sha256Of(file) };
+      return {
+        bytes: result.bytes as number,
+        size: file.size,
+        sha256: await w.hsTest.sha256Of(file),
+        chunkSize: t.chunkSize as number | undefined,
+      };
     });
-    const tx = await cli.run(['send', src, '--to', browserUser], { timeoutMs: 50_000 });
+    const tx = await cli.run(['send', src, '--to', browserUser, '--json'], { timeoutMs: 50_000 });
     expect(tx.code, tx.stderr).toBe(0);
     const got = await received;
     expect(got.size).toBe(SIZE);
+    // The browser answered the CLI's chunk-size query with Chromium's limit: 255 KiB both ways.
+    expect(got.chunkSize).toBe(NEGOTIATED);
+    expect(tx.stdout).toContain(`"chunkSize":${NEGOTIATED}`);
+    expect(tx.stdout).toContain(`"chunks":${Math.ceil(SIZE / NEGOTIATED)}`);
     expect(got.sha256).toBe(sha256(bytes));
     // And the download link hands the user the same bytes.
     const [download] = await Promise.all([
