@@ -1,6 +1,6 @@
 // Types of what test-page.ts puts on `window`, for page.evaluate callbacks.
 
-/** Result of `hsTest.start`. */
+/** Result of `hsTest.start`; `fingerprint` is the 30-digit one of the device keys bound to the user id. */
 export interface StartedClient {
   userId: string;
   deviceId: string;

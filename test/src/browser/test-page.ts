@@ -24,7 +24,7 @@ window.hsTest = {
     client.chat.on('message', (m) => this.messages.push({ conversation: m.conversation, seq: m.seq, kind: m.kind, text: m.text, outgoing: m.outgoing }));
     client.chat.on('receipt', (r) => this.receipts.push({ conversation: r.conversation, user: r.user, delivered: r.delivered, read: r.read }));
     this.client = client;
-    return { userId: client.me.userId, deviceId: client.device.deviceId, fingerprint: hs.fingerprint(hs.publicIdentity(client.device)) };
+    return { userId: client.me.userId, deviceId: client.device.deviceId, fingerprint: hs.fingerprint({ x25519: client.device.x25519.publicKey, ed25519: client.device.ed25519.publicKey }, client.me.userId) };
   },
   async randomFile(name, size) {
     const parts = [];
