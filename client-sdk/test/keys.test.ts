@@ -91,6 +91,14 @@ describe('device identity and safety numbers', () => {
     );
   });
 
+  it('refuses keys that are not raw 32-byte arrays (e.g. the base64url strings of publicIdentity)', () => {
+    const asStrings = publicIdentity(alice) as unknown as { x25519: Uint8Array; ed25519: Uint8Array };
+    expect(codeOf(() => fingerprint(asStrings, 'u_alice'))).toBe('invalid_argument');
+    expect(codeOf(() => fingerprint({ ...keysOf(alice), x25519: new Uint8Array(31) }))).toBe(
+      'invalid_argument',
+    );
+  });
+
   it('the safety number is order-independent, 12 groups of 5 digits', () => {
     const a = { keys: keysOf(alice), id: 'u_alice' };
     const b = { keys: keysOf(bob), id: 'u_bob' };

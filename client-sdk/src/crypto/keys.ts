@@ -98,9 +98,14 @@ const FINGERPRINT_VERSION = new Uint8Array([0, 1]);
  *
  * @example
  * fingerprint(bobKeys, 'u_bob'); // '123450987611111...' (30 digits)
+ * @throws HypersendError `invalid_argument` unless both keys are 32-byte Uint8Arrays (base64url
+ * strings would otherwise turn into zeros, giving every device the same fingerprint).
  */
 export function fingerprint(keys: PublicIdentity, stableId = ''): string {
   const na = sodiumSync();
+  const is32 = (k: unknown) => k instanceof Uint8Array && k.length === 32;
+  if (!is32(keys.x25519) || !is32(keys.ed25519))
+    throw HypersendError.invalidArgument('fingerprint needs the raw 32-byte public keys');
   const keyBytes = concatBytes(keys.ed25519, keys.x25519);
   let h = na.crypto_generichash(64, concatBytes(FINGERPRINT_VERSION, keyBytes, utf8(stableId)), null);
   const buf = new Uint8Array(64 + keyBytes.length);
