@@ -122,17 +122,50 @@ const count = (counts: Record<string, number>, key: string): void => {
 function send(k: number): void {
   const ws = sockets[k];
   if (ws === undefined || !ws.open) return;
-  const t = performance.now().toFixed(3).padStart(T_WIDTH);
   if (config.ack) {
+    const t = performance.now().toFixed(3).padStart(T_WIDTH);
     // Request ids change the length: built and masked in full (only with --ack).
     ws.sendText(
       `${heads[k]!.replace('"data":{', `"id":"${(requestId++).toString(36)}","data":{`)}${CANDIDATE},"t":${t}}}`,
     );
-  } else ws.sendFrame(templates[k]!.fill(t));
+  } else ws.sendFrame(templates[k]!.fillFixed3(performance.now()));
+}
+
+/** Where `"t":` starts in a frame that ends exactly as we built it: `"t":<T_WIDTH bytes>}}`. */
+const T_FROM_END = T_MARK.length + T_WIDTH + 2;
+const SPACE = 0x20;
+const DOT = 0x2e;
+
+/**
+ * The fixed-width timestamp at the end of `data[start, end)` parsed in place (no native calls,
+ * no string): the common case, since our server forwards the payload bytes as sent. NaN when the
+ * frame does not end that way.
+ */
+function paddedSendTime(data: Buffer, start: number, end: number): number {
+  const at = end - T_FROM_END;
+  if (at < start || data[end - 1] !== CLOSE_BRACE || data[end - 2] !== CLOSE_BRACE) return Number.NaN;
+  for (let i = 0; i < T_MARK.length; i++) if (data[at + i] !== T_MARK[i]) return Number.NaN;
+  let micros = 0;
+  let decimals = -1;
+  let digits = 0;
+  for (let i = at + T_MARK.length; i < end - 2; i++) {
+    const c = data[i] as number;
+    if (c === SPACE && digits === 0) continue;
+    if (c === DOT && decimals < 0) decimals = 0;
+    else if (c >= 0x30 && c <= 0x39) {
+      micros = micros * 10 + (c - 0x30);
+      digits += 1;
+      if (decimals >= 0) decimals += 1;
+    } else return Number.NaN;
+  }
+  return digits === 0 || decimals !== 3 ? Number.NaN : micros / 1000;
 }
 
 /** The `t` of a forwarded signal in `data[start, end)`, or NaN when it does not end as we built it. */
 function sendTime(data: Buffer, start: number, end: number): number {
+  const padded = paddedSendTime(data, start, end);
+  if (!Number.isNaN(padded)) return padded;
+  // Re-serialised on the way (peerjs-server, or a payload not forwarded as sent): search for it.
   const at = data.lastIndexOf(T_MARK, end - 1);
   if (at < start) return Number.NaN;
   const close = data.indexOf(CLOSE_BRACE, at);

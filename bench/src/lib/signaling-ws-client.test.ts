@@ -43,6 +43,13 @@ describe('signaling load generator WebSocket client', () => {
     }
   });
 
+  it('fills a fixed-point number exactly as toFixed(3) right-aligned would', () => {
+    const t = new MaskedTemplate('{"t":', 16, '}');
+    for (const v of [0, 0.0004, 0.5, 5.5, 12.3456, 999.9995, 123456.789, 98765432.1, 1e12 - 1, -1]) {
+      expect(unmask(t.fillFixed3(v)).payload, String(v)).toBe(`{"t":${v.toFixed(3).padStart(16)}}`);
+    }
+  });
+
   it('parses server frames split anywhere across reads, answers pings, stops at close', () => {
     const texts: string[] = [];
     const written: Buffer[] = [];

@@ -102,6 +102,32 @@ export class MaskedTemplate {
       out[this.fieldAt + i] = field.charCodeAt(i) ^ (MASK[(rel + i) & 3] as number);
     return out;
   }
+
+  /**
+   * A fresh frame with `value` written as `value.toFixed(3)`, right-aligned in the field with
+   * leading spaces (`fill(value.toFixed(3).padStart(width))` without building strings: this
+   * runs once per signal sent). Values that do not fit, or are negative, go through `fill`.
+   */
+  fillFixed3(value: number): Buffer {
+    let scaled = Math.round(value * 1000);
+    if (!(scaled >= 0) || scaled >= 10 ** (this.width - 1))
+      return this.fill(value.toFixed(3).padStart(this.width));
+    const out = Buffer.allocUnsafe(this.frame.length);
+    this.frame.copy(out);
+    const rel = this.fieldAt - this.payloadAt;
+    // Right to left: three decimals, the point, the integer digits (at least one), then spaces.
+    for (let i = this.width - 1; i >= 0; i--) {
+      const fromRight = this.width - 1 - i;
+      let c: number;
+      if (fromRight === 3) c = 0x2e;
+      else if (fromRight < 3 || scaled > 0 || fromRight === 4) {
+        c = 0x30 + (scaled % 10);
+        scaled = Math.floor(scaled / 10);
+      } else c = 0x20;
+      out[this.fieldAt + i] = c ^ (MASK[(rel + i) & 3] as number);
+    }
+    return out;
+  }
 }
 
 /** Outgoing frames of every socket, written once per turn. */
