@@ -433,6 +433,8 @@ describe('chunk size against the channel limit (HELLO maxChunkSize)', () => {
     const { tx, rx } = await run(64 * 1024, 40 * 1024);
     const [te, re] = await Promise.all([settle(tx.result), settle(rx.result)]);
     expect(te?.code).toBe('unsupported');
+    // The sender says which sizes, so the user can send again with one that fits.
+    expect(te?.details).toEqual({ chunkSize: 64 * 1024, peerMaxChunkSize: 39 * 1024 });
     expect(re?.code).toBe('unsupported');
     expect(await readdir(dst)).toEqual([]);
   });

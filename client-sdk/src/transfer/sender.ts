@@ -315,11 +315,21 @@ export class TransferSender extends EngineBase {
           return;
         }
         if (f.maxChunkSize < this.#chunkSize) {
-          void this.fail(new HypersendError('unsupported', `peer accepts chunks up to ${f.maxChunkSize}`), {
-            type: 'error',
-            code: 'unsupported',
-            message: 'chunk size too large',
-          });
+          // Only possible when the size was forced or the peer's limit before the offer was wrong:
+          // say which sizes, so the user (or app) can send again with one that fits.
+          const limits = { chunkSize: this.#chunkSize, peerMaxChunkSize: f.maxChunkSize };
+          void this.fail(
+            new HypersendError(
+              'unsupported',
+              `chunks of ${limits.chunkSize} bytes are larger than the receiver's data channel takes (up to ${limits.peerMaxChunkSize}); send again with chunkSize ≤ ${limits.peerMaxChunkSize}`,
+              { details: limits },
+            ),
+            {
+              type: 'error',
+              code: 'unsupported',
+              message: `chunks of ${limits.chunkSize} bytes do not fit this channel (up to ${limits.peerMaxChunkSize})`,
+            },
+          );
           return;
         }
         this.#helloGen = gen;
