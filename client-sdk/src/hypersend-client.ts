@@ -257,6 +257,11 @@ export class HypersendClient extends Emitter<ClientEvents> {
       this.options.deviceName ?? 'Hypersend',
     );
     this.identity = identity;
+    // 'non-extractable' (browser CryptoKeys), 'wrapped' (older browsers) or 'bytes' (Node file).
+    this.log.debug(
+      { deviceId: identity.deviceId, keyProtection: identity.keyProtection },
+      'device identity loaded',
+    );
     this.user = await this.api.me();
     await this.keyDirectory.ready();
     await this.ensureRegistered(identity);

@@ -129,6 +129,73 @@ describe('browser identity in IndexedDB', () => {
     }
   }, 60_000);
 
+  it('without WebCrypto X25519/Ed25519 the keys are wrapped bytes; once supported they migrate', async () => {
+    const { page, saveArtifacts } = await lab.newPage();
+    try {
+      // Simulate an older browser while a sessionStorage flag is set: generateKey and importKey
+      // reject X25519/Ed25519 (as they do where the algorithms are unknown).
+      await page.addInitScript(() => {
+        if (sessionStorage.getItem('no-curve-keys') !== '1') return;
+        const refuse = (original: (...a: never[]) => unknown) =>
+          function (this: SubtleCrypto, ...args: never[]) {
+            const algorithm = args[args.length === 3 ? 0 : 2] as unknown as
+              | { name?: string }
+              | string
+              | undefined;
+            const name = typeof algorithm === 'string' ? algorithm : algorithm?.name;
+            if (name === 'X25519' || name === 'Ed25519')
+              return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
+            return original.apply(this, args);
+          };
+        SubtleCrypto.prototype.generateKey = refuse(SubtleCrypto.prototype.generateKey) as never;
+        SubtleCrypto.prototype.importKey = refuse(SubtleCrypto.prototype.importKey) as never;
+      });
+      await page.evaluate(() => sessionStorage.setItem('no-curve-keys', '1'));
+      const reload = async () => {
+        await page.reload();
+        await page.waitForFunction(() => (window as unknown as { hsReady?: boolean }).hsReady === true);
+      };
+      await reload();
+      const username = randomUsername('idbold');
+      const start = (register: boolean) =>
+        page.evaluate((o) => (window as unknown as TestWindow).hsTest.start(o), {
+          serverUrl: lab.signaling.url,
+          username,
+          password: PASSWORD,
+          register,
+        });
+      const first = await start(true);
+      const protection = () =>
+        page.evaluate(() => (window as unknown as TestWindow).hsTest.client.device.keyProtection as string);
+      expect(await protection()).toBe('wrapped');
+      const wrapped = await page.evaluate(async (database) => {
+        const db = await new Promise<IDBDatabase>((res, rej) => {
+          const r = indexedDB.open(database);
+          r.onsuccess = () => res(r.result);
+          r.onerror = () => rej(r.error);
+        });
+        const record = await new Promise<Record<string, unknown>>((res, rej) => {
+          const r = db.transaction('hypersend').objectStore('hypersend').get('identity');
+          r.onsuccess = () => res(r.result);
+          r.onerror = () => rej(r.error);
+        });
+        db.close();
+        return Object.keys(record).sort();
+      }, `hypersend-${username}`);
+      expect(wrapped).toEqual(['ciphertext', 'iv']);
+      // The browser "gains" X25519/Ed25519: the next load migrates to non-extractable keys.
+      await page.evaluate(() => sessionStorage.removeItem('no-curve-keys'));
+      await reload();
+      const second = await start(false);
+      expect(second).toEqual(first);
+      expect(await protection()).toBe('non-extractable');
+      expect(await inspectIdentityRecord(page, `hypersend-${username}`)).toEqual(NON_EXTRACTABLE_RECORD);
+    } catch (err) {
+      await saveArtifacts('browser-identity-wrapped');
+      throw err;
+    }
+  }, 60_000);
+
   it('chat with the Node CLI works both ways with non-extractable browser keys', async () => {
     const { page, saveArtifacts } = await lab.newPage();
     const cli = await Peer.create(lab.signaling.url, randomUsername('clichat'));
