@@ -75,8 +75,15 @@ export function createConnection(
   now: number,
   signalHead: string,
 ): Connection {
+  // An explicit literal, not `{ ...data, … }`: objects built by spreading ended up with many
+  // different hidden classes once the hot path wrote their fields, which made every
+  // `conn.<field>` load on the hot path megamorphic (~6 % of the server's CPU per signal).
   return {
-    ...data,
+    userId: data.userId,
+    deviceId: data.deviceId,
+    ip: data.ip,
+    expiresAt: data.expiresAt,
+    tokenId: data.tokenId,
     key: `${data.userId}/${data.deviceId}`,
     signalHead,
     ws: null,
