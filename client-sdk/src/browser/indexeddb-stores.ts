@@ -15,6 +15,7 @@ import {
   webCryptoDeviceKeysSupported,
   webCryptoDeviceSecrets,
 } from '../crypto/device-secrets-webcrypto.ts';
+import { loadSodium } from '../crypto/sodium.ts';
 import { toBase64Url } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
 import {
@@ -80,6 +81,7 @@ export class IndexedDbIdentityStore implements IdentityStore {
    * @throws HypersendError `decrypt_failed`, `bad_key`, `corrupt_store`, `io`.
    */
   async loadOrCreateIdentity(name: string): Promise<DeviceIdentity> {
+    await loadSodium(); // key checks on migration, and every DeviceSecrets operation, use it
     const existing = await this.#loadIdentity();
     if (existing !== null) return existing;
     if (await webCryptoDeviceKeysSupported()) {
@@ -125,6 +127,7 @@ export class IndexedDbIdentityStore implements IdentityStore {
    * supported, else wrapped. Replaces the stored identity.
    */
   async save(identity: StoredIdentity): Promise<void> {
+    await loadSodium();
     const keys = fromStoredIdentity(identity);
     try {
       if (await webCryptoDeviceKeysSupported()) await this.#putCryptoKeys(keys, identity.createdAt);
@@ -149,12 +152,10 @@ export class IndexedDbIdentityStore implements IdentityStore {
     }
     const keys = fromStoredIdentity(stored);
     if (!(await webCryptoDeviceKeysSupported())) return withByteSecrets(keys, 'wrapped');
-    // Migrate: import once as non-extractable keys, replace the wrapped record, drop the
-    // wrapping key. Only the record and the key are deleted; the key bytes we decrypted are wiped.
+    // Migrate: import once as non-extractable keys, replace the wrapped record and drop the
+    // wrapping key (one transaction); the key bytes we decrypted are wiped.
     try {
-      const migrated = await this.#putCryptoKeys(keys, stored.createdAt);
-      await idb(this.#db, 'readwrite', (s) => s.delete(WRAP_KEY));
-      return fromCryptoKeyRecord(migrated);
+      return fromCryptoKeyRecord(await this.#putCryptoKeys(keys, stored.createdAt));
     } finally {
       wipe(keys);
     }
@@ -168,7 +169,12 @@ export class IndexedDbIdentityStore implements IdentityStore {
       createdAt,
       ...(await importWebCryptoDeviceKeys(keys)),
     };
-    await idb(this.#db, 'readwrite', (s) => s.put(record, IDENTITY));
+    // One transaction: the CryptoKey record replaces the wrapped one and the wrapping key goes
+    // with it, so no interrupted migration leaves half of each.
+    await idb(this.#db, 'readwrite', (s) => {
+      s.delete(WRAP_KEY);
+      return s.put(record, IDENTITY);
+    });
     return record;
   }
 
@@ -176,9 +182,11 @@ export class IndexedDbIdentityStore implements IdentityStore {
     const { iv, ciphertext } = record as WrappedRecord;
     if (!(iv instanceof Uint8Array) || !(ciphertext instanceof ArrayBuffer))
       throw new HypersendError('bad_key', 'stored identity is malformed');
-    const key = await wrappingKey(this.#db);
+    // Never created here: a missing key means another tab migrated the identity meanwhile.
+    const key = await idb<CryptoKey | undefined>(this.#db, 'readonly', (s) => s.get(WRAP_KEY));
     let plain: ArrayBuffer;
     try {
+      if (key === undefined) throw new Error('no wrapping key');
       plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, ciphertext);
     } catch (cause) {
       throw new HypersendError('decrypt_failed', 'stored identity does not decrypt', { cause });

@@ -2,7 +2,7 @@
 // server still lists exactly one device for the user (no re-registration under a new id). The
 // secret keys are non-extractable CryptoKeys, and an identity in the older wrapped-bytes format
 // migrates to them on load without changing the device's keys.
-import { createDeviceIdentity, toStoredIdentity } from '@hypersend/client';
+import { createDeviceIdentity, type StoredIdentity, toStoredIdentity } from '@hypersend/client';
 import { fingerprint, loadSodium, sodiumSync } from '@hypersend/client/crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,35 +62,7 @@ describe('browser identity in IndexedDB', () => {
       // The pre-CryptoKey format, written by hand: AES-GCM(JSON StoredIdentity) under a
       // non-extractable AES key, both in the 'hypersend' object store.
       const old = toStoredIdentity(await createDeviceIdentity('chromium'));
-      await page.evaluate(
-        async ({ database, json }) => {
-          const db = await new Promise<IDBDatabase>((res, rej) => {
-            const r = indexedDB.open(database, 1);
-            r.onupgradeneeded = () => r.result.createObjectStore('hypersend');
-            r.onsuccess = () => res(r.result);
-            r.onerror = () => rej(r.error);
-          });
-          const wrap = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
-            'encrypt',
-            'decrypt',
-          ]);
-          const iv = crypto.getRandomValues(new Uint8Array(12));
-          const ciphertext = await crypto.subtle.encrypt(
-            { name: 'AES-GCM', iv },
-            wrap,
-            new TextEncoder().encode(json),
-          );
-          await new Promise<void>((res, rej) => {
-            const tx = db.transaction('hypersend', 'readwrite');
-            tx.objectStore('hypersend').put(wrap, 'wrap-key');
-            tx.objectStore('hypersend').put({ iv, ciphertext }, 'identity');
-            tx.oncomplete = () => res();
-            tx.onerror = () => rej(tx.error);
-          });
-          db.close();
-        },
-        { database, json: JSON.stringify(old) },
-      );
+      await writeWrappedIdentity(page, database, old);
       const start = (register: boolean) =>
         page.evaluate((o) => (window as unknown as TestWindow).hsTest.start(o), {
           serverUrl: lab.signaling.url,
@@ -192,6 +164,38 @@ describe('browser identity in IndexedDB', () => {
       expect(await inspectIdentityRecord(page, `hypersend-${username}`)).toEqual(NON_EXTRACTABLE_RECORD);
     } catch (err) {
       await saveArtifacts('browser-identity-wrapped');
+      throw err;
+    }
+  }, 60_000);
+
+  it('concurrent loads (as from two tabs) agree on one identity, when creating and when migrating', async () => {
+    const { page, saveArtifacts } = await lab.newPage();
+    try {
+      const loadTwice = (database: string) =>
+        page.evaluate(async (database) => {
+          const { hs } = window as unknown as TestWindow;
+          const ids = await Promise.all(
+            [1, 2].map(() => new hs.IndexedDbIdentityStore({ database }).loadOrCreateIdentity('tab')),
+          );
+          return ids.map((d) => ({
+            deviceId: d.deviceId as string,
+            x25519: Array.from(d.x25519.publicKey as Uint8Array).join(','),
+            keyProtection: d.keyProtection as string,
+          }));
+        }, database);
+      const fresh = await loadTwice(`race-new-${randomUsername('db')}`);
+      expect(fresh[1]).toEqual(fresh[0]);
+      expect(fresh[0]!.keyProtection).toBe('non-extractable');
+      const database = `race-old-${randomUsername('db')}`;
+      const old = toStoredIdentity(await createDeviceIdentity('old'));
+      await writeWrappedIdentity(page, database, old);
+      const migrated = await loadTwice(database);
+      const oldX = Array.from(Buffer.from(old.x25519.publicKey, 'base64url')).join(',');
+      for (const m of migrated)
+        expect(m).toEqual({ deviceId: old.deviceId, x25519: oldX, keyProtection: 'non-extractable' });
+      expect(await inspectIdentityRecord(page, database)).toEqual(NON_EXTRACTABLE_RECORD);
+    } catch (err) {
+      await saveArtifacts('browser-identity-race');
       throw err;
     }
   }, 60_000);
@@ -322,4 +326,37 @@ function inspectIdentityRecord(page: Page, database: string) {
       ed25519: await describe(record.ed25519!),
     };
   }, database);
+}
+
+/** Write `old` in the pre-CryptoKey format by hand: AES-GCM(JSON) under a non-extractable AES key. */
+async function writeWrappedIdentity(page: Page, database: string, old: StoredIdentity): Promise<void> {
+  await page.evaluate(
+    async ({ database, json }) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open(database, 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('hypersend');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const wrap = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+        'encrypt',
+        'decrypt',
+      ]);
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const ciphertext = await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv },
+        wrap,
+        new TextEncoder().encode(json),
+      );
+      await new Promise<void>((res, rej) => {
+        const tx = db.transaction('hypersend', 'readwrite');
+        tx.objectStore('hypersend').put(wrap, 'wrap-key');
+        tx.objectStore('hypersend').put({ iv, ciphertext }, 'identity');
+        tx.oncomplete = () => res();
+        tx.onerror = () => rej(tx.error);
+      });
+      db.close();
+    },
+    { database, json: JSON.stringify(old) },
+  );
 }
