@@ -45,7 +45,13 @@ export async function relayFetch(
   } catch (cause) {
     if (init.signal?.aborted)
       throw new HypersendError('cancelled', `relay ${init.method} cancelled`, { cause });
-    throw new HypersendError('relay_unavailable', `relay unreachable (${init.method} ${path})`, { cause });
+    // A browser reports a CORS refusal exactly like a network failure (a bare TypeError), so the
+    // message names both: an operator seeing it from a web page checks RELAY_ALLOWED_ORIGINS.
+    throw new HypersendError(
+      'relay_unavailable',
+      `relay unreachable (${init.method} ${path.split('/').slice(0, 3).join('/')}): network error, or in a browser the relay does not allow this page's origin (RELAY_ALLOWED_ORIGINS)`,
+      { cause },
+    );
   }
   const expect = options.expect ?? [200, 201, 204, 206];
   if (expect.includes(res.status)) return res;
