@@ -284,13 +284,25 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
 /** Per figure, the largest of several workers' loop delays (null when there are none). */
 function worstLoopDelay(list: LoopDelaySummary[]): LoopDelaySummary | null {
   if (list.length === 0) return null;
-  const max = (k: keyof LoopDelaySummary) => Math.max(...list.map((d) => d[k]));
+  const max = (k: 'count' | 'p50Ms' | 'p99Ms' | 'p999Ms' | 'maxMs') => Math.max(...list.map((d) => d[k]));
+  const gcs = list.flatMap((d) => (d.gc === undefined ? [] : [d.gc]));
+  const gcMax = (k: 'count' | 'major' | 'maxMs' | 'totalMs') => Math.max(...gcs.map((g) => g[k]));
   return {
     count: max('count'),
     p50Ms: max('p50Ms'),
     p99Ms: max('p99Ms'),
     p999Ms: max('p999Ms'),
     maxMs: max('maxMs'),
+    ...(gcs.length === 0
+      ? {}
+      : {
+          gc: {
+            count: gcMax('count'),
+            major: gcMax('major'),
+            maxMs: gcMax('maxMs'),
+            totalMs: gcMax('totalMs'),
+          },
+        }),
   };
 }
 

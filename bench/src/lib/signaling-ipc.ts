@@ -1,4 +1,4 @@
-import type { IntervalHistogram } from 'node:perf_hooks';
+import { constants, type IntervalHistogram, PerformanceObserver } from 'node:perf_hooks';
 import type { HistogramData } from './signaling-histogram.ts';
 
 /** The server under test: Hypersend's signaling, or peerjs-server (npm `peer`) as the reference. */
@@ -52,10 +52,58 @@ export interface LoopDelaySummary {
   p99Ms: number;
   p999Ms: number;
   maxMs: number;
+  /** Garbage-collection pauses in the same interval (absent in older results). */
+  gc?: GcSummary;
+}
+
+/** GC pauses of a process during a phase (`PerformanceObserver` 'gc' entries). */
+export interface GcSummary {
+  count: number;
+  /** Full (mark-compact) collections among them. */
+  major: number;
+  maxMs: number;
+  totalMs: number;
+}
+
+/**
+ * Collects GC pauses from `enable()` on; `take()` returns them and starts over.
+ *
+ * @example
+ * const gc = new GcPauses(); gc.enable(); … ; const summary = gc.take();
+ */
+export class GcPauses {
+  private summary: GcSummary = { count: 0, major: 0, maxMs: 0, totalMs: 0 };
+  private observer: PerformanceObserver | null = null;
+
+  enable(): void {
+    this.observer ??= new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const s = this.summary;
+        s.count += 1;
+        s.totalMs += e.duration;
+        if (e.duration > s.maxMs) s.maxMs = e.duration;
+        // GC entries carry their kind in `detail` (Node ≥ 16), which the entry type does not declare.
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) s.major += 1;
+      }
+    });
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  disable(): void {
+    this.observer?.disconnect();
+    this.observer = null;
+  }
+
+  take(): GcSummary {
+    const s = this.summary;
+    this.summary = { count: 0, major: 0, maxMs: 0, totalMs: 0 };
+    return s;
+  }
 }
 
 /** A `monitorEventLoopDelay` histogram's figures in milliseconds. */
-export function loopDelaySummary(h: IntervalHistogram): LoopDelaySummary {
+export function loopDelaySummary(h: IntervalHistogram, gc?: GcSummary): LoopDelaySummary {
   const ms = (ns: number): number => ns / 1e6;
   return {
     count: h.count,
@@ -63,6 +111,7 @@ export function loopDelaySummary(h: IntervalHistogram): LoopDelaySummary {
     p99Ms: ms(h.percentile(99)),
     p999Ms: ms(h.percentile(99.9)),
     maxMs: ms(h.max),
+    ...(gc === undefined ? {} : { gc }),
   };
 }
 

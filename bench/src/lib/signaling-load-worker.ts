@@ -15,6 +15,7 @@ import { LatencyHistogram } from './signaling-histogram.ts';
 import {
   type FrameCounts,
   type FromLoadWorker,
+  GcPauses,
   type LoadWorkerConfig,
   loopDelaySummary,
   type ToLoadWorker,
@@ -327,6 +328,8 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
   // The generator's own stalls, reported next to the server's so a tail can be attributed.
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const gc = new GcPauses();
+  gc.enable();
   const intervalMs = 1000 / rate;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
@@ -348,6 +351,7 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
   const limit = performance.now() + DRAIN_LIMIT_MS;
   while (received < sent && performance.now() < limit) await new Promise((r) => setTimeout(r, 20));
   loop.disable();
+  gc.disable();
   const result: FromLoadWorker = {
     t: 'latency',
     sent,
@@ -355,7 +359,7 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
     acks,
     ms,
     maxScheduleLagMs,
-    loopDelay: loopDelaySummary(loop),
+    loopDelay: loopDelaySummary(loop, gc.take()),
     other,
     histogram: histogram.toJSON(),
   };

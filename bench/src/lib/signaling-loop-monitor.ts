@@ -5,17 +5,20 @@
  * starts over. Printed next to the delivery latency it tells server stalls from generator stalls.
  *
  * `monitorEventLoopDelay` fires a timer every millisecond and records how long each interval
- * really took, so an idle loop shows ~1 ms and a 20 ms stall shows as ~21 ms.
+ * really took, so an idle loop shows ~1 ms and a 20 ms stall shows as ~21 ms. GC pauses of the
+ * same interval come along, so a stall can be told to be the collector's or not.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { LOOP_DELAY_PREFIX, loopDelaySummary } from './signaling-ipc.ts';
+import { GcPauses, LOOP_DELAY_PREFIX, loopDelaySummary } from './signaling-ipc.ts';
 
 const RESOLUTION_MS = 1;
 
 const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 histogram.enable();
+const gc = new GcPauses();
+gc.enable();
 
 process.on('SIGUSR2', () => {
-  process.stdout.write(`${LOOP_DELAY_PREFIX}${JSON.stringify(loopDelaySummary(histogram))}\n`);
+  process.stdout.write(`${LOOP_DELAY_PREFIX}${JSON.stringify(loopDelaySummary(histogram, gc.take()))}\n`);
   histogram.reset();
 });

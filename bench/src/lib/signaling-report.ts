@@ -94,7 +94,10 @@ const cores = (u: CoreUsage): string =>
 const loop = (d: LoopDelaySummary | null | undefined): string =>
   d == null
     ? 'not measured'
-    : `p50 ${f(d.p50Ms, 1)} / p99 ${f(d.p99Ms, 1)} / p99.9 ${f(d.p999Ms, 1)} / max ${f(d.maxMs, 1)} ms`;
+    : `p50 ${f(d.p50Ms, 1)} / p99 ${f(d.p99Ms, 1)} / p99.9 ${f(d.p999Ms, 1)} / max ${f(d.maxMs, 1)} ms` +
+      (d.gc === undefined
+        ? ''
+        : `; GC ${f(d.gc.count)} pauses (${f(d.gc.major)} full), longest ${f(d.gc.maxMs, 1)} ms, ${f(d.gc.totalMs)} ms in all`);
 const frames = (o: Record<string, number>): string =>
   Object.keys(o).length === 0
     ? 'none'
@@ -147,7 +150,7 @@ export function formatReport(r: SignalingResult): string {
     ['  p50 / p90 / p99', `${f(l.p50Ms, 2)} / ${f(l.p90Ms, 2)} / ${f(l.p99Ms, 2)} ms${goal('p99MsAt10k')}`],
     ['  p99.9 / max / mean', `${f(l.p999Ms, 2)} / ${f(l.maxMs, 2)} / ${f(l.meanMs, 2)} ms`],
     ['  schedule lag max', `${f(l.maxScheduleLagMs, 1)} ms (generator timer lag)`],
-    ['  server loop delay', `${loop(l.serverLoopDelay)} (1 ms timer: ~1 ms means no stall)`],
+    ['  server loop delay', `${loop(l.serverLoopDelay)} (1 ms timer: ~1 ms = no stall)`],
     ['  generator loop delay', `${loop(l.generatorLoopDelay)} (worst worker)`],
     ['  cpu', cores(l)],
     ['  other frames', frames(l.otherFrames)],
