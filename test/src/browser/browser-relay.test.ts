@@ -198,6 +198,25 @@ describe('Chromium ↔ Node CLI through the store-and-forward relay', () => {
     expect(sha256(await readFile(await download.path()))).toBe(sha256(bytes));
   }, 120_000);
 
+  it('an online page takes a pushed relay notice (CLI --relay only) as an offer and receives it into memory: hashes equal', async () => {
+    const src = join(cli.home, 'pushed.bin');
+    const bytes = randomBytes(700_001);
+    await writeFile(src, bytes);
+    const received = tab.page.evaluate(async () => {
+      const w = window as unknown as TestWindow;
+      const offer = await w.hsTest.waitOffer(40_000);
+      w.hs.receiveTargets.useMemory('pushed-inbox', 8 * 1024 * 1024);
+      const result = await w.hs.acceptInto(offer, 'pushed-inbox').result;
+      const file: File = await w.hs.readReceivedFile('pushed-inbox', 'pushed.bin');
+      return { via: String(offer.via), bytes: result.bytes as number, sha256: await w.hsTest.sha256Of(file) };
+    });
+    const tx = await cli.run(['--json', 'send', src, '--to', browserUser, '--relay', 'only'], {
+      timeoutMs: 60_000,
+    });
+    expect(tx.code, tx.stderr).toBe(0);
+    expect(await received).toEqual({ via: 'relay', bytes: bytes.length, sha256: sha256(bytes) });
+  }, 90_000);
+
   it('a relay upload of a 64 MiB picked file keeps the live page heap bounded (Blob slices, 4 MiB PATCHes)', async () => {
     const size = 64 * 1024 * 1024;
     const path = join(cli.home, 'big-for-relay.bin');
@@ -228,10 +247,10 @@ describe('Chromium ↔ Node CLI through the store-and-forward relay', () => {
       }
       expect(await sending).toBe(size);
       const growth = peak - baseline;
-      // Measured 20-23 MiB live for 32, 64 and 128 MiB files alike (34 MiB once at 96 MiB; loaded
-      // 2-core box): a bounded working set, not the file. Holding the file or the object whole
-      // would add at least its 64 MiB.
-      expect(growth).toBeLessThan((size * 3) / 4);
+      // Measured 20-34 MiB live for 32, 64, 96 and 128 MiB files alike (loaded 2-core box): a
+      // bounded working set (4 MiB PATCH buffers, fetch's copy of the body in flight, libsodium's
+      // WASM heap), not the file. Holding the file or the object whole would add its 64 MiB on top.
+      expect(growth).toBeLessThan((size * 7) / 8);
       console.info(
         `browser relay upload: live heap+ArrayBuffers grew ${(growth / 2 ** 20).toFixed(1)} MiB for 64 MiB`,
       );

@@ -335,6 +335,9 @@ describe('web app in Chromium', () => {
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
+    // The relay the app sends offline contacts' files through (it did, above) is allowed.
+    const connectSrc = csp.split(';').find((d) => d.trim().startsWith('connect-src')) ?? '';
+    expect(connectSrc.split(' ')).toContain(stack.relayUrl);
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const ran = await alice.page.evaluate(async () => {
