@@ -248,8 +248,8 @@ describe('Chromium ↔ Node CLI through the store-and-forward relay', () => {
       expect(await sending).toBe(size);
       const growth = peak - baseline;
       // Measured 20-34 MiB live for 32, 64, 96 and 128 MiB files alike (loaded 2-core box): a
-      // bounded working set (4 MiB PATCH buffers, fetch's copy of the body in flight, libsodium's
-      // WASM heap), not the file. Holding the file or the object whole would add its 64 MiB on top.
+      // bounded working set (4 MiB PATCH buffers and whatever fetch and the crypto hold while they
+      // run), not the file. Holding the file or the object whole would add its 64 MiB on top.
       expect(growth).toBeLessThan((size * 7) / 8);
       console.info(
         `browser relay upload: live heap+ArrayBuffers grew ${(growth / 2 ** 20).toFixed(1)} MiB for 64 MiB`,
