@@ -132,6 +132,9 @@ export class IndexedDbIdentityStore implements IdentityStore {
     try {
       if (await webCryptoDeviceKeysSupported()) await this.#putCryptoKeys(keys, identity.createdAt);
       else await this.#saveWrapped(identity);
+    } catch (err) {
+      if (!HypersendError.is(err, 'unsupported')) throw err;
+      await this.#saveWrapped(identity); // generates but cannot import: keep it wrapped
     } finally {
       wipe(keys);
     }
@@ -153,12 +156,18 @@ export class IndexedDbIdentityStore implements IdentityStore {
     const keys = fromStoredIdentity(stored);
     if (!(await webCryptoDeviceKeysSupported())) return withByteSecrets(keys, 'wrapped');
     // Migrate: import once as non-extractable keys, replace the wrapped record and drop the
-    // wrapping key (one transaction); the key bytes we decrypted are wiped.
+    // wrapping key (one transaction); the key bytes we decrypted are wiped. A browser that can
+    // generate but not import these keys keeps the wrapped format rather than losing the device.
+    let migrated: CryptoKeyRecord;
     try {
-      return fromCryptoKeyRecord(await this.#putCryptoKeys(keys, stored.createdAt));
-    } finally {
+      migrated = await this.#putCryptoKeys(keys, stored.createdAt);
+    } catch (err) {
+      if (HypersendError.is(err, 'unsupported')) return withByteSecrets(keys, 'wrapped');
       wipe(keys);
+      throw err;
     }
+    wipe(keys);
+    return fromCryptoKeyRecord(migrated);
   }
 
   async #putCryptoKeys(keys: DeviceKeyMaterial, createdAt: string): Promise<CryptoKeyRecord> {

@@ -105,9 +105,10 @@ describe('browser identity in IndexedDB', () => {
     const { page, saveArtifacts } = await lab.newPage();
     try {
       // Simulate an older browser while a sessionStorage flag is set: generateKey and importKey
-      // reject X25519/Ed25519 (as they do where the algorithms are unknown).
+      // ('all') or only importKey ('import') reject X25519/Ed25519, as where they are unknown.
       await page.addInitScript(() => {
-        if (sessionStorage.getItem('no-curve-keys') !== '1') return;
+        const mode = sessionStorage.getItem('no-curve-keys');
+        if (mode !== 'all' && mode !== 'import') return;
         const refuse = (original: (...a: never[]) => unknown) =>
           function (this: SubtleCrypto, ...args: never[]) {
             const algorithm = args[args.length === 3 ? 0 : 2] as unknown as
@@ -119,10 +120,11 @@ describe('browser identity in IndexedDB', () => {
               return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
             return original.apply(this, args);
           };
-        SubtleCrypto.prototype.generateKey = refuse(SubtleCrypto.prototype.generateKey) as never;
+        if (mode === 'all')
+          SubtleCrypto.prototype.generateKey = refuse(SubtleCrypto.prototype.generateKey) as never;
         SubtleCrypto.prototype.importKey = refuse(SubtleCrypto.prototype.importKey) as never;
       });
-      await page.evaluate(() => sessionStorage.setItem('no-curve-keys', '1'));
+      await page.evaluate(() => sessionStorage.setItem('no-curve-keys', 'all'));
       const reload = async () => {
         await page.reload();
         await page.waitForFunction(() => (window as unknown as { hsReady?: boolean }).hsReady === true);
@@ -155,6 +157,11 @@ describe('browser identity in IndexedDB', () => {
         return Object.keys(record).sort();
       }, `hypersend-${username}`);
       expect(wrapped).toEqual(['ciphertext', 'iv']);
+      // Keys can be generated but not imported: migration is impossible, the device stays usable.
+      await page.evaluate(() => sessionStorage.setItem('no-curve-keys', 'import'));
+      await reload();
+      expect(await start(false)).toEqual(first);
+      expect(await protection()).toBe('wrapped');
       // The browser "gains" X25519/Ed25519: the next load migrates to non-extractable keys.
       await page.evaluate(() => sessionStorage.removeItem('no-curve-keys'));
       await reload();
