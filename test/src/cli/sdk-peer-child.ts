@@ -31,6 +31,8 @@ export type FromSdkPeer =
       bytes: number;
       resentChunks: number;
       connections: number;
+      /** Plaintext bytes per chunk (negotiated from both ends' data-channel limits). */
+      chunkSize: number | null;
       sha256?: string;
     }
   | { t: 'error'; code: string; message: string; by?: string };
@@ -76,6 +78,7 @@ function follow(t: Transfer, file: (() => string) | undefined): void {
         bytes: r.bytes,
         resentChunks: r.resentChunks,
         connections: r.connections,
+        chunkSize: t.chunkSize ?? null,
         ...(file ? { sha256: await sha256(file()) } : {}),
       }),
     (e: unknown) => {
