@@ -70,10 +70,15 @@ describe('SDK session: proactive refresh, single flight, expiry', () => {
     const slow = new HttpApi({
       baseUrl: server.url,
       timeoutMs: 50,
+      // A server that answers after 1 s. The abort clears the timer: a late fetch() with the
+      // aborted signal would reject after this test, unhandled, and fail the run.
       fetch: (input, init) =>
         new Promise((resolve, reject) => {
-          init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-          setTimeout(() => resolve(fetch(input, init)), 1_000);
+          const late = setTimeout(() => resolve(fetch(input, init)), 1_000);
+          init.signal?.addEventListener('abort', () => {
+            clearTimeout(late);
+            reject(init.signal?.reason);
+          });
         }),
     });
     const timedOut = await slow.login('x', 'y').catch((e: unknown) => e);
