@@ -6,7 +6,7 @@
  * building, key seal, accept, WebRTC set-up, handshake) and the peak RSS (VmHWM) of both ends.
  *
  *   node --import tsx bench/src/transfer-throughput.ts [--tiny] [--size=512M|4G] [--rounds=1]
- *        [--latency-rounds=5] [--sparse] [--ack=2M] [--window=32M] [--chunk=255K] [--raw-message=64K]
+ *        [--latency-rounds=5] [--sparse] [--ack=2M] [--window=32M] [--chunk=255K] [--raw-message=256K]
  *        [--cpu-prof=DIR]
  *
  * `--size` accepts K/M/G suffixes (binary). The source file is generated in a temp dir (random
@@ -14,9 +14,10 @@
  * receiver writes every byte for real. Throughput is measured from the sender's first CHUNK to
  * the receiver's DONE (final fsync, digest check and rename included).
  *
- * `--chunk` is the sender's chunk size (default the engine's 64 KiB; 255 KiB is the most a
- * 256 KiB data-channel message carries, what a receiver's HELLO advertises on libwebrtc);
- * `--raw-message` the raw reference's message size; `--cpu-prof=DIR` runs both encrypted ends
+ * `--chunk` is the sender's chunk size (default 255 KiB: the most a 256 KiB data-channel message
+ * carries, which is what the SDK negotiates between two libwebrtc ends; `--chunk=64K` is the
+ * protocol's floor, used with a peer that advertises nothing); `--raw-message` the raw
+ * reference's message size (default 256 KiB, the same message size); `--cpu-prof=DIR` runs both encrypted ends
  * under `node --cpu-prof` (profiles are written when they exit).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -45,8 +46,8 @@ export interface Options {
   /** Receiver ACK interval and sender window, passed to the engine (defaults: the engine's). */
   ackBytes: number | undefined;
   windowBytes: number | undefined;
-  /** Plaintext bytes per chunk (sender `chunkSize`); undefined: the engine's default. */
-  chunkBytes: number | undefined;
+  /** Plaintext bytes per chunk (sender `chunkSize`). */
+  chunkBytes: number;
   /** Raw reference message size. */
   rawMessageBytes: number;
   /** Run both encrypted ends under `node --cpu-prof` into this folder. */
@@ -76,8 +77,10 @@ function options(argv = process.argv.slice(2)): Options {
     sparse: argv.includes('--sparse'),
     ackBytes: get('ack') === undefined ? undefined : parseSize(get('ack') as string),
     windowBytes: get('window') === undefined ? undefined : parseSize(get('window') as string),
-    chunkBytes: get('chunk') === undefined ? undefined : parseSize(get('chunk') as string),
-    rawMessageBytes: parseSize(get('raw-message') ?? '64K'),
+    // What two libwebrtc ends negotiate (both advertise a 256 KiB max-message-size; proved by
+    // test/src/cli/chunk-size.test.ts), and the raw reference at the same message size.
+    chunkBytes: parseSize(get('chunk') ?? '255K'),
+    rawMessageBytes: parseSize(get('raw-message') ?? '256K'),
     cpuProfDir: get('cpu-prof'),
   };
 }
@@ -192,7 +195,7 @@ async function main(): Promise<void> {
     const file = join(work, 'payload.bin');
     await makeFile(file, o.bytes, o.sparse);
     console.log(
-      `transfer vs raw, 2 processes: ${mb(o.bytes)}${o.sparse ? ' (sparse source)' : ''}, ${(o.chunkBytes ?? 64 * 1024) / 1024} KiB chunks, raw ${o.rawMessageBytes / 1024} KiB messages, ` +
+      `transfer vs raw, 2 processes: ${mb(o.bytes)}${o.sparse ? ' (sparse source)' : ''}, ${o.chunkBytes / 1024} KiB chunks, raw ${o.rawMessageBytes / 1024} KiB messages, ` +
         `${o.rounds} round(s) each, ${o.latencyRounds} latency round(s)`,
     );
     const raw: number[] = [];
