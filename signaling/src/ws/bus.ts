@@ -18,10 +18,7 @@ export interface Bus {
   subscribe(deviceKey: string, handler: BusHandler): () => void;
 }
 
-/**
- * A ready-to-send text frame: a string, or its UTF-8 bytes (a forwarded signal is built as
- * bytes, see `signal-forward.ts`).
- */
+/** A ready-to-send text frame: a string, or its UTF-8 bytes. */
 export type Frame = string | Uint8Array;
 
 /** Delivers one frame; returns false when the frame could not be written. */

@@ -59,7 +59,7 @@ export interface Connection extends UpgradeData {
    * The head of this connection's last forwarded signal, as bytes, with the kind and session it
    * was built for (see `signal-forward.ts`): consecutive candidates of one session reuse it.
    */
-  forwardHead: Uint8Array | null;
+  forwardHead: string | null;
   forwardKind: string;
   forwardSid: string;
   /** This connection's last relationship answer (see `ReachMemo`). */

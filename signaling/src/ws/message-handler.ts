@@ -18,7 +18,6 @@ import type { WsCounters } from './ws-metrics.ts';
 
 /** Text frames were already checked as UTF-8 by uWS, so a lenient shared decoder is enough. */
 const utf8 = new TextDecoder();
-const EMPTY = new Uint8Array(0);
 
 /** What the message handler needs from the gateway. */
 export interface MessageDeps {
@@ -51,7 +50,7 @@ export function createMessageHandler(deps: MessageDeps) {
    * The text frame being handled, reused for every frame (no allocation): a signal's payload is
    * forwarded from it (`signal-forward.ts`). Valid only during the synchronous handling.
    */
-  const received: ReceivedFrame = { text: '', bytes: EMPTY };
+  const received: ReceivedFrame = { text: '' };
 
   /** `frame`: the frame as received, while uWS still holds it (not for frames replayed from the backlog). */
   const dispatch = (
@@ -156,13 +155,11 @@ export function createMessageHandler(deps: MessageDeps) {
       return;
     }
     received.text = text;
-    received.bytes = new Uint8Array(data);
     try {
       run(conn, decoded.value, received);
     } finally {
-      // Neither the text nor uWS's buffer may be held on to past this call.
+      // The frame is not held on to past this call.
       received.text = '';
-      received.bytes = EMPTY;
     }
   };
 }

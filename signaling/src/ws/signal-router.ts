@@ -16,8 +16,8 @@ const PEER_OFFLINE_MESSAGE = 'device is not connected; use the relay';
 /**
  * Routes WebRTC signals between devices. With a warm relationship cache the whole path is
  * synchronous: the connection's memo of its last answer (or one cache lookup), the forwarded
- * frame built from the sender's prebuilt head and the payload's bytes as received
- * (`signal-forward.ts`; re-serialised only when those bytes are no longer at hand), one bus
+ * frame built from the sender's prebuilt head and the payload's text as received
+ * (`signal-forward.ts`; re-serialised only when that text is no longer at hand), one bus
  * publish and an ack.
  *
  * @example
