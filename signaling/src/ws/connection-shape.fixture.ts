@@ -29,7 +29,7 @@ const conns = Array.from({ length: COUNT }, (_, i) => {
   conn.outboxBytes = 100 + i;
   conn.busy = i % 2 === 0;
   conn.lastTarget = { user: 'u', device: 'd', key: 'u/d' };
-  conn.forwardHead = Buffer.from('h');
+  conn.forwardHead = 'h';
   conn.forwardKind = 'candidate';
   conn.forwardSid = `s${i}`;
   conn.reach.toUser = 'u';
