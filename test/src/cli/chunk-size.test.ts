@@ -4,17 +4,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { randomUsername } from '../helpers/users.ts';
-import { befriendViaCli, killAll, Peer } from './cli-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useBefriendedPair } from './cli-harness.ts';
 
 const SIZE = 1_500_007; // several chunks at either size, and not a multiple of one
 const KiB = 1024;
-
-let server: TestServer;
-let a: Peer;
-let b: Peer;
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const events = (stdout: string) =>
@@ -25,19 +19,7 @@ const events = (stdout: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 const eventOf = (stdout: string, name: string) => events(stdout).find((e) => e.event === name);
 
-beforeAll(async () => {
-  server = await startTestServer();
-  a = await Peer.create(server.url, randomUsername('chunka'));
-  b = await Peer.create(server.url, randomUsername('chunkb'));
-  await befriendViaCli(a, b);
-}, 120_000);
-afterEach(() => killAll());
-afterAll(async () => {
-  killAll();
-  await a?.cleanup();
-  await b?.cleanup();
-  await server?.close();
-});
+const pair = useBefriendedPair('chunka', 'chunkb');
 
 describe('negotiated chunk size, Node CLI ↔ Node CLI', () => {
   it.each([
@@ -68,14 +50,20 @@ describe('negotiated chunk size, Node CLI ↔ Node CLI', () => {
   ])(
     '$name',
     async ({ name, rxEnv, txEnv, expected }) => {
-      const file = join(a.home, `chunks-${expected}-${Object.keys(rxEnv).length}.bin`);
+      const file = join(pair.a.home, `chunks-${expected}-${Object.keys(rxEnv).length}.bin`);
       const bytes = randomBytes(SIZE);
       await writeFile(file, bytes);
-      const dir = await mkdtemp(join(b.home, 'in-'));
-      const rx = b.spawn(['receive', '--yes', '--dir', dir, '--json'], { timeoutMs: 60_000, env: rxEnv });
+      const dir = await mkdtemp(join(pair.b.home, 'in-'));
+      const rx = pair.b.spawn(['receive', '--yes', '--dir', dir, '--json'], {
+        timeoutMs: 60_000,
+        env: rxEnv,
+      });
       await rx.waitFor(/"event":"ready"/u);
       const started = performance.now();
-      const txp = a.spawn(['send', file, '--to', b.username, '--json'], { timeoutMs: 60_000, env: txEnv });
+      const txp = pair.a.spawn(['send', file, '--to', pair.b.username, '--json'], {
+        timeoutMs: 60_000,
+        env: txEnv,
+      });
       await txp.waitFor(/"event":"offered"/u, 30_000);
       const untilOffered = performance.now() - started;
       const tx = await txp.done;

@@ -4,6 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { randomUsername } from '../helpers/users.ts';
 
 /** Repository root and the CLI shim, run exactly as a user would: `node client-sdk/bin/hypersend.js`. */
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -152,4 +155,39 @@ export async function befriendViaCli(a: Peer, b: Peer): Promise<void> {
   await Promise.all([a.ok(['register', a.username]), b.ok(['register', b.username])]);
   await a.ok(['contacts', 'add', b.username]);
   await b.ok(['contacts', 'accept', a.username]);
+}
+
+/** A test file's signaling server and two befriended CLI peers (see {@link useBefriendedPair}). */
+export interface BefriendedPair {
+  server: TestServer;
+  a: Peer;
+  b: Peer;
+}
+
+/**
+ * Give a test file a real signaling server and two CLI peers that are registered contacts:
+ * created before its tests, every CLI process killed after each test, all removed after the
+ * file. Read `pair.a` / `pair.b` inside tests (they are set once `beforeAll` has run).
+ *
+ * @example
+ * const pair = useBefriendedPair('alice', 'bob');
+ * it('sends', async () => { await pair.a.run(['send', file, '--to', pair.b.username]); });
+ */
+export function useBefriendedPair(nameA: string, nameB: string): BefriendedPair {
+  const pair = {} as Partial<BefriendedPair>;
+  beforeAll(async () => {
+    const server = await startTestServer();
+    pair.server = server;
+    pair.a = await Peer.create(server.url, randomUsername(nameA));
+    pair.b = await Peer.create(server.url, randomUsername(nameB));
+    await befriendViaCli(pair.a, pair.b);
+  }, 120_000);
+  afterEach(() => killAll());
+  afterAll(async () => {
+    killAll();
+    await pair.a?.cleanup();
+    await pair.b?.cleanup();
+    await pair.server?.close();
+  });
+  return pair as BefriendedPair;
 }

@@ -4,14 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { randomUsername } from '../helpers/users.ts';
-import { befriendViaCli, killAll, Peer } from './cli-harness.ts';
-
-let server: TestServer;
-let a: Peer;
-let b: Peer;
+import { describe, expect, it } from 'vitest';
+import { useBefriendedPair } from './cli-harness.ts';
 
 function sha256(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -33,7 +27,7 @@ function events(stdout: string): Array<Record<string, unknown>> {
 
 /** Start `receive` on b and wait until it is listening. */
 async function receiver(args: string[]) {
-  const rx = b.spawn(['receive', ...args], { timeoutMs: 180_000 });
+  const rx = pair.b.spawn(['receive', ...args], { timeoutMs: 180_000 });
   await rx.waitFor(/waiting for an offer|"event":"ready"/u);
   return rx;
 }
@@ -51,29 +45,17 @@ async function writeRandom(path: string, size: number): Promise<void> {
   await fh.close();
 }
 
-beforeAll(async () => {
-  server = await startTestServer();
-  a = await Peer.create(server.url, randomUsername('alice'));
-  b = await Peer.create(server.url, randomUsername('bob'));
-  await befriendViaCli(a, b);
-}, 120_000);
-afterEach(() => killAll());
-afterAll(async () => {
-  killAll();
-  await a?.cleanup();
-  await b?.cleanup();
-  await server?.close();
-});
+const pair = useBefriendedPair('alice', 'bob');
 
 describe('hypersend send / receive', () => {
   it.each([0, 1, 65_535, 65_537])(
     'sends %i bytes byte-identical',
     async (size) => {
-      const file = join(a.home, `f${size}.bin`);
+      const file = join(pair.a.home, `f${size}.bin`);
       await writeFile(file, randomBytes(size));
-      const dir = await mkdtemp(join(b.home, 'in-'));
+      const dir = await mkdtemp(join(pair.b.home, 'in-'));
       const rx = await receiver(['--yes', '--dir', dir]);
-      const tx = await a.run(['send', file, '--to', b.username], { timeoutMs: 60_000 });
+      const tx = await pair.a.run(['send', file, '--to', pair.b.username], { timeoutMs: 60_000 });
       expect(tx.code, tx.stderr).toBe(0);
       const r = await rx.done;
       expect(r.code, r.stderr).toBe(0);
@@ -83,14 +65,14 @@ describe('hypersend send / receive', () => {
   );
 
   it('sends a folder tree and 100 MB with --json events that parse', async () => {
-    const root = join(a.home, 'tree');
+    const root = join(pair.a.home, 'tree');
     await mkdir(join(root, 'x', 'y'), { recursive: true });
     await writeFile(join(root, 'empty'), '');
     await writeFile(join(root, 'x', 'a.txt'), 'hello');
     await writeRandom(join(root, 'x', 'y', 'big.bin'), 100_000_000);
-    const dir = await mkdtemp(join(b.home, 'in-'));
+    const dir = await mkdtemp(join(pair.b.home, 'in-'));
     const rx = await receiver(['--yes', '--dir', dir, '--json']);
-    const tx = await a.run(['send', root, '--to', b.username, '--json'], { timeoutMs: 170_000 });
+    const tx = await pair.a.run(['send', root, '--to', pair.b.username, '--json'], { timeoutMs: 170_000 });
     expect(tx.code, tx.stderr).toBe(0);
     const r = await rx.done;
     expect(r.code, r.stderr).toBe(0);
@@ -113,11 +95,11 @@ describe('hypersend send / receive', () => {
   }, 180_000);
 
   it('decline: the receiver answers "n", the sender exits 5', async () => {
-    const file = join(a.home, 'declined.bin');
+    const file = join(pair.a.home, 'declined.bin');
     await writeFile(file, randomBytes(100));
-    const dir = await mkdtemp(join(b.home, 'in-'));
+    const dir = await mkdtemp(join(pair.b.home, 'in-'));
     const rx = await receiver(['--dir', dir]);
-    const tx = a.spawn(['send', file, '--to', b.username], { timeoutMs: 60_000 });
+    const tx = pair.a.spawn(['send', file, '--to', pair.b.username], { timeoutMs: 60_000 });
     await rx.waitFor(/Accept\? \[y\/N\]/u);
     rx.write('n\n');
     const [t, r] = await Promise.all([tx.done, rx.done]);
@@ -127,11 +109,11 @@ describe('hypersend send / receive', () => {
   }, 90_000);
 
   async function startBigTransfer(name: string, progressed = /progress [1-9]\d?%/u) {
-    const file = join(a.home, name);
+    const file = join(pair.a.home, name);
     await writeRandom(file, 100_000_000);
-    const dir = await mkdtemp(join(b.home, 'in-'));
+    const dir = await mkdtemp(join(pair.b.home, 'in-'));
     const rx = await receiver(['--yes', '--dir', dir]);
-    const tx = a.spawn(['send', file, '--to', b.username], { timeoutMs: 170_000 });
+    const tx = pair.a.spawn(['send', file, '--to', pair.b.username], { timeoutMs: 170_000 });
     await rx.waitFor(progressed, 60_000);
     return { file, dir, rx, tx };
   }
@@ -158,7 +140,7 @@ describe('hypersend send / receive', () => {
     const { file, dir, rx, tx } = await startBigTransfer('resume.bin', /progress [3-9]\d%/u);
     rx.child.kill('SIGKILL');
     await rx.done;
-    const again = b.spawn(['receive', '--yes', '--dir', dir], { timeoutMs: 170_000 });
+    const again = pair.b.spawn(['receive', '--yes', '--dir', dir], { timeoutMs: 170_000 });
     const [t, r] = await Promise.all([tx.done, again.done]);
     expect(r.code, r.stderr).toBe(0);
     expect(t.code, t.stderr).toBe(0);

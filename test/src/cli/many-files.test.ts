@@ -5,34 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_WS_PAYLOAD_BYTES } from '@hypersend/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { randomUsername } from '../helpers/users.ts';
-import { befriendViaCli, killAll, Peer } from './cli-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useBefriendedPair } from './cli-harness.ts';
 
 const FILES = 400;
 
-let server: TestServer;
-let a: Peer;
-let b: Peer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  a = await Peer.create(server.url, randomUsername('alice'));
-  b = await Peer.create(server.url, randomUsername('bob'));
-  await befriendViaCli(a, b);
-}, 120_000);
-afterEach(() => killAll());
-afterAll(async () => {
-  killAll();
-  await a?.cleanup();
-  await b?.cleanup();
-  await server?.close();
-});
+const pair = useBefriendedPair('alice', 'bob');
 
 describe('an offer larger than one signaling frame', () => {
   it(`sends a folder of ${FILES} files (offer in parts) byte-identical`, async () => {
-    const root = join(a.home, 'many');
+    const root = join(pair.a.home, 'many');
     const contents = new Map<string, Buffer>();
     for (let i = 0; i < FILES; i++) {
       const rel = `sub-${i % 10}/a-rather-long-file-name-to-fill-the-manifest-${String(i).padStart(4, '0')}.dat`;
@@ -41,10 +23,10 @@ describe('an offer larger than one signaling frame', () => {
       await writeFile(join(root, rel), data);
       contents.set(rel, data);
     }
-    const dir = await mkdtemp(join(b.home, 'in-'));
-    const rx = b.spawn(['receive', '--yes', '--dir', dir, '--json'], { timeoutMs: 170_000 });
+    const dir = await mkdtemp(join(pair.b.home, 'in-'));
+    const rx = pair.b.spawn(['receive', '--yes', '--dir', dir, '--json'], { timeoutMs: 170_000 });
     await rx.waitFor(/"event":"ready"/u);
-    const tx = await a.run(['send', root, '--to', b.username, '--json'], { timeoutMs: 170_000 });
+    const tx = await pair.a.run(['send', root, '--to', pair.b.username, '--json'], { timeoutMs: 170_000 });
     expect(tx.code, tx.stderr).toBe(0);
     const r = await rx.done;
     expect(r.code, r.stderr).toBe(0);

@@ -6,18 +6,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { randomUsername } from '../helpers/users.ts';
-import { befriendViaCli, killAll, Peer } from './cli-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useBefriendedPair } from './cli-harness.ts';
 
 const SIZE = 32_000_000;
 /** Negotiated by the first sender (both ends libwebrtc: 256 KiB messages); the restored one keeps it. */
 const CHUNK = 255 * 1024;
-
-let server: TestServer;
-let a: Peer;
-let b: Peer;
 
 function sha256(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -44,33 +38,21 @@ function receivedBytes(stdout: string): number {
   return typeof last?.bytes === 'number' ? last.bytes : 0;
 }
 
-beforeAll(async () => {
-  server = await startTestServer();
-  a = await Peer.create(server.url, randomUsername('alice'));
-  b = await Peer.create(server.url, randomUsername('bob'));
-  await befriendViaCli(a, b);
-}, 120_000);
-afterEach(() => killAll());
-afterAll(async () => {
-  killAll();
-  await a?.cleanup();
-  await b?.cleanup();
-  await server?.close();
-});
+const pair = useBefriendedPair('alice', 'bob');
 
 describe('hypersend send: sender killed and restarted', () => {
   it('resumes from the receiver’s acknowledged chunk and completes byte-identical', async () => {
-    const file = join(a.home, 'restart.bin');
+    const file = join(pair.a.home, 'restart.bin');
     const fh = await open(file, 'w');
     for (let done = 0; done < SIZE; done += 8 << 20)
       await fh.write(randomBytes(Math.min(8 << 20, SIZE - done)));
     await fh.close();
-    const dir = await mkdtemp(join(b.home, 'in-'));
-    const rx = b.spawn(['receive', '--yes', '--dir', dir, '--json'], { timeoutMs: 240_000 });
+    const dir = await mkdtemp(join(pair.b.home, 'in-'));
+    const rx = pair.b.spawn(['receive', '--yes', '--dir', dir, '--json'], { timeoutMs: 240_000 });
     await rx.waitFor(/"event":"ready"/u);
     // Slowed down so the kill lands mid-transfer even on a quiet machine (32 MB at 3 MB/s ≈ 11 s).
-    const args = ['send', file, '--to', b.username, '--json', '--limit-rate', '3M'];
-    const first = a.spawn(args, { timeoutMs: 120_000 });
+    const args = ['send', file, '--to', pair.b.username, '--json', '--limit-rate', '3M'];
+    const first = pair.a.spawn(args, { timeoutMs: 120_000 });
     // Kill at a random point between ~20 % and ~60 % received.
     const killAt = SIZE * (0.2 + Math.random() * 0.4);
     const deadline = Date.now() + 90_000;
@@ -83,7 +65,7 @@ describe('hypersend send: sender killed and restarted', () => {
     await first.done;
     const storedAtKill = receivedBytes(rx.stdout());
 
-    const again = a.spawn(
+    const again = pair.a.spawn(
       args.filter((x) => x !== '--limit-rate' && x !== '3M'),
       { timeoutMs: 170_000 },
     );
