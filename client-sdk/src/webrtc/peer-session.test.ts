@@ -90,6 +90,46 @@ describe('PeerSession between two processes', () => {
     expect(a.log.some(is('error'))).toBe(false);
   });
 
+  it('coalesces ICE restarts asked for by both ends at once (both renewing TURN credentials)', async () => {
+    a.log.length = 0;
+    b.log.length = 0;
+    // Two renewals on the initiator and one request from the answerer, all in the same instant:
+    // unserialized, the initiator would send three offers and fail on the second answer
+    // ("Called in wrong state: stable").
+    a.send({ t: 'restart-ice' });
+    b.send({ t: 'restart-ice' });
+    a.send({ t: 'restart-ice' });
+    await Promise.all([
+      a.waitFor((m) => a.log.filter(is('restarted')).length >= 2 || m.t === 'error', 20_000),
+      b.waitFor(is('restarted'), 20_000),
+    ]);
+    await new Promise((r) => setTimeout(r, 2000)); // let any stray answer arrive
+    const offers = a.log.filter((m) => m.t === 'signal' && m.kind === 'offer').length;
+    expect(offers).toBeGreaterThanOrEqual(1);
+    expect(offers).toBeLessThanOrEqual(2);
+    const bytes = 512 * 1024;
+    b.send({ t: 'expect', bytes });
+    a.send({ t: 'send', bytes, frameBytes: FRAME, seed: 5, awaitEach: true });
+    const got = await b.waitFor(is('received'), TRANSFER_MS);
+    expect(got.inOrder).toBe(true);
+    expect([...a.log, ...b.log].filter((m) => m.t === 'error' || m.t === 'close')).toEqual([]);
+  });
+
+  it('drops a duplicate answer that arrives with no offer outstanding', async () => {
+    const answer = [...b.log].reverse().find((m) => m.t === 'signal' && m.kind === 'answer');
+    if (answer?.t !== 'signal') throw new Error('the answerer sent no answer to replay');
+    a.log.length = 0;
+    a.send({ t: 'signal', kind: answer.kind, data: answer.data });
+    a.send({ t: 'path' });
+    expect((await a.waitFor(is('path'), 10_000)).path).toBe('direct');
+    const bytes = 256 * 1024;
+    b.log.length = 0;
+    b.send({ t: 'expect', bytes });
+    a.send({ t: 'send', bytes, frameBytes: FRAME, seed: 9, awaitEach: true });
+    expect((await b.waitFor(is('received'), TRANSFER_MS)).inOrder).toBe(true);
+    expect([...a.log, ...b.log].filter((m) => m.t === 'error' || m.t === 'close')).toEqual([]);
+  });
+
   it('a local close is observed by the peer as close without error', async () => {
     a.send({ t: 'close' });
     await a.waitFor(is('close'), 5_000);

@@ -98,6 +98,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   private channelOpen = false;
   private maxMessage = FALLBACK_MAX_MESSAGE_SIZE;
   private settleReady: { resolve: () => void; reject: (e: PeerError) => void } | undefined;
+  /** The initiator's ICE restart in flight, and the one queued behind it (see restartIce). */
+  private restartRunning: Promise<void> | undefined;
+  private restartNext: Promise<void> | undefined;
 
   constructor(private readonly opts: PeerSessionOptions) {
     super();
@@ -216,22 +219,51 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
 
   /**
    * Restart ICE (new credentials, fresh candidates) without dropping the data channels: after a
-   * network change, or while ICE is `disconnected`. The initiator sends a restart offer; the other
-   * side asks the initiator to do so (a `renegotiate` signal with `iceRestart: true`).
+   * network change, or while ICE is `disconnected`. The initiator sends a restart offer and
+   * resolves once it is answered; the other side asks the initiator to do so (a `renegotiate`
+   * signal with `iceRestart: true`) and resolves once asked.
+   *
+   * Restarts never overlap. Both ends renew TURN credentials at about the same moment, so the
+   * initiator's own restart and the answerer's request routinely coincide; two offers in flight
+   * would get two answers, and the second one lands in `stable` and kills the connection. A call
+   * while a restart is in flight waits for it and then runs one more (its ICE servers may be newer
+   * than that offer); calls while that one waits share it.
    */
-  async restartIce(): Promise<void> {
-    if (this.state === 'closed') throw PeerError.closed();
+  restartIce(): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(PeerError.closed());
     if (!this.opts.initiator) {
       this.opts.signal.send('renegotiate', { type: 'renegotiate', renegotiate: true, iceRestart: true });
-      return;
+      return Promise.resolve();
     }
+    if (!this.restartRunning) return this.startRestart();
+    this.restartNext ??= this.restartRunning
+      .catch(() => {})
+      .then(() => {
+        this.restartNext = undefined;
+        return this.startRestart();
+      });
+    return this.restartNext;
+  }
+
+  private startRestart(): Promise<void> {
+    const running = this.offerIceRestart().finally(() => {
+      if (this.restartRunning === running) this.restartRunning = undefined;
+    });
+    this.restartRunning = running;
+    return running;
+  }
+
+  private async offerIceRestart(): Promise<void> {
+    if (this.isClosed()) throw PeerError.closed();
     try {
       await this.whenStable();
       // simple-peer has no ICE-restart API; an offer made here is answered through it as usual.
       const offer = await this.pc.createOffer({ iceRestart: true });
       await this.pc.setLocalDescription(offer);
       const sdp = this.pc.localDescription?.sdp ?? offer.sdp ?? '';
-      if (!this.isClosed()) this.opts.signal.send('offer', { type: 'offer', sdp });
+      if (this.isClosed()) throw PeerError.closed();
+      this.opts.signal.send('offer', { type: 'offer', sdp });
+      await this.whenStable(); // the answer has been applied
     } catch (cause) {
       if (cause instanceof PeerError) throw cause;
       throw new PeerError('peer_negotiation_failed', 'ICE restart failed', { cause });
@@ -312,6 +344,12 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       if (this.opts.initiator) {
         this.restartIce().catch((err: unknown) => this.opts.log?.warn({ err }, 'ICE restart failed'));
       }
+      return;
+    }
+    if (sig.kind === 'answer' && this.pc.signalingState === 'stable') {
+      // An answer is only valid to an offer of ours still open; a late duplicate must not be
+      // applied (libwebrtc rejects it, and simple-peer would tear the connection down).
+      this.opts.log?.warn({ kind }, 'dropping an answer that arrived with no offer outstanding');
       return;
     }
     try {
