@@ -15,7 +15,7 @@ describe('signaling-vs-peerjs.ts --tiny', () => {
     const [result] = parseResults(out);
     const details = result?.details as { hypersend: SignalingResult; peerjs: SignalingResult };
     for (const r of [details.hypersend, details.peerjs]) {
-      expect(r.connect.held).toBe(50);
+      expect(r.connect.held, `${r.server.name}: ${JSON.stringify(r.connect.failures)}`).toBe(50);
       expect(r.throughput.delivered).toBeGreaterThan(0);
       expect(r.throughput.otherFrames.wrong_signal ?? 0).toBe(0);
       expect(r.latency.received).toBe(r.latency.sent);

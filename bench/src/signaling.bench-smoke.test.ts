@@ -30,11 +30,11 @@ describe('signaling benchmark (--tiny)', () => {
       const result = JSON.parse(lines[lines.length - 1] ?? '') as SignalingResult;
       expect(result.bench).toBe('signaling');
       expect(result.config.connections).toBe(50);
-      // At most one connection lost: the open issue in bench/README.md (a connection occasionally
-      // closed right after its 101, before `hello`) showed up here once on the loaded VM. More than
-      // one fails; the failure kinds are in the message.
+      // Every connection held: one dropped between its 101 and `hello` (the uWS cork bug, see
+      // signaling-load-worker.ts) is opened again and shows under `retries`, not as a loss.
       const failures = JSON.stringify(result.connect.failures);
-      expect(result.connect.held, failures).toBeGreaterThanOrEqual(49);
+      expect(result.connect.held, failures).toBe(50);
+      expect(Object.keys(result.connect.retries).every((k) => k === 'close 1006')).toBe(true);
       expect(result.throughput.delivered).toBeGreaterThan(0);
       expect(result.throughput.signalsPerSecond).toBeGreaterThan(0);
       expect(result.latency.received).toBeGreaterThan(0);

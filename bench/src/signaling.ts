@@ -157,8 +157,11 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     const connectUsage = usage(c0, cpu());
     const held = connected.reduce((n, c) => n + c.held, 0);
     const failures: Record<string, number> = {};
-    for (const c of connected)
+    const retries: Record<string, number> = {};
+    for (const c of connected) {
       for (const [k, v] of Object.entries(c.failures)) failures[k] = (failures[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(c.retries)) retries[k] = (retries[k] ?? 0) + v;
+    }
     console.log(`${held} held in ${connectS.toFixed(1)} s`);
     await sleep(SETTLE_MS);
     const rssHeld = rssBytes(srv.pid);
@@ -228,6 +231,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         held,
         failed: o.connections - held,
         failures,
+        retries,
         seconds: connectS,
         perSecond: held / connectS,
         ...connectUsage,

@@ -123,7 +123,15 @@ export type FrameCounts = Record<string, number>;
 
 export type FromLoadWorker =
   | { t: 'provisioned'; users: number; requests: number; ms: number }
-  | { t: 'connected'; held: number; failed: number; ms: number; failures: Record<string, number> }
+  | {
+      t: 'connected';
+      held: number;
+      failed: number;
+      ms: number;
+      failures: Record<string, number>;
+      /** Connections opened again after this kind of failure (and then counted as held or failed). */
+      retries: Record<string, number>;
+    }
   | {
       t: 'throughput';
       delivered: number;

@@ -41,6 +41,8 @@ export interface SignalingResult {
     held: number;
     failed: number;
     failures: Record<string, number>;
+    /** Connections opened again after a drop between the 101 and `hello` (see the load worker). */
+    retries: Record<string, number>;
     seconds: number;
     perSecond: number;
     /** Still open after both load phases. */
@@ -129,6 +131,7 @@ export function formatReport(r: SignalingResult): string {
     ],
     ['connect time', `${f(c.seconds, 1)} s (${f(c.perSecond)} upgrades/s; ${cores(c)})`],
     ['connect failures', frames(c.failures)],
+    ['connect retries', frames(c.retries)],
     [
       'routed signals/s',
       `${f(t.signalsPerSecond)}${goal('signalsPerSecond')}  (${f(t.delivered)} in ${f(t.seconds, 1)} s, closed loop, ${f(r.config.window)} in flight per pair)`,
