@@ -68,6 +68,11 @@ export interface SenderOptions extends SenderTuning {
    * resume. Files only: streams cannot be re-read.
    */
   stateDir?: string;
+  /**
+   * Files only: called once with the transfer key and the offer, before the key is wiped, to seal
+   * the key to more devices (the relay fan-out, transfers/relay-fanout.ts). Must not keep `key`.
+   */
+  onTransferKey?: (key: Uint8Array, offer: OfferEnvelope) => Promise<void>;
 }
 
 type Source =
@@ -186,6 +191,7 @@ export class TransferSender extends EngineBase {
     }
     const manifest = createManifest({ transferId, chunkSize, files: entries });
     const offer = await sealOffer(ctx, key, { kind: 'files', manifest }, o.sender, o.recipient);
+    await o.onTransferKey?.(key, offer);
     if (o.stateDir !== undefined) {
       await saveSenderRecord(o.stateDir, {
         version: 1,
