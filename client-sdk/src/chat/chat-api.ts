@@ -1,11 +1,9 @@
+// `client.chat`: sending, receiving and catching up on end-to-end encrypted messages over the
+// signaling connection; conversation membership is inherited from chat-conversations.ts.
 import {
   type ChatMessage,
   type ChatServerMessage,
-  type ConversationInfo,
-  ConversationInfo as ConversationInfoSchema,
-  ConversationList,
   HistoryPage,
-  Id,
   MAX_CHAT_TEXT_BYTES,
 } from '@hypersend/protocol';
 import type { HttpTransport } from '../api/http-transport.ts';
@@ -14,18 +12,14 @@ import type { ContactDevice } from '../contacts/key-directory.ts';
 import { loadSodium, sodiumSync } from '../crypto/sodium.ts';
 import { toBase64Url, utf8 } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
-import { Emitter } from '../events.ts';
 import type { DeviceIdentity } from '../identity/device-identity.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
-import { type ChatBody, openChatBody, sealChatBody } from './chat-crypto.ts';
-import type {
-  ChatEvents,
-  ChatMessageView,
-  ConversationKind,
-  FileOfferSummary,
-  HistoryPageView,
-  SentMessage,
-} from './chat-types.ts';
+import { ChatConversations, idSegment } from './chat-conversations.ts';
+import { type ChatBody, sealChatBody } from './chat-crypto.ts';
+import type { ChatMessageView, FileOfferSummary, HistoryPageView, SentMessage } from './chat-types.ts';
+import { DeliveredReceipts } from './delivered-receipts.ts';
+import { MemberDevices } from './member-devices.ts';
+import { messageView, type SenderDeviceLookup } from './message-view.ts';
 import { OrderedInbox } from './ordered-inbox.ts';
 
 /** What the chat API needs from the client around it (the seams tests replace). */
@@ -52,11 +46,6 @@ export interface ChatDeps {
   now?(): number;
 }
 
-const idSegment = (value: string, what: string): string => {
-  if (!Id.safeParse(value).success) throw HypersendError.invalidArgument(`${what} is not a valid id`);
-  return value;
-};
-
 /**
  * End-to-end encrypted conversations for one device: `client.chat`. Bodies are sealed with
  * `crypto_box` to every device of every member (your other devices included) and opened and
@@ -72,13 +61,11 @@ const idSegment = (value: string, what: string): string => {
  * const { messages } = await client.chat.history(conv.id, { limit: 50 });
  * await client.chat.markRead(conv.id, messages.at(-1)!.seq);
  */
-export class ChatApi extends Emitter<ChatEvents> {
+export class ChatApi extends ChatConversations {
   private readonly log: Logger;
-  private readonly conversations = new Map<string, ConversationInfo>();
-  private readonly deviceCache = new Map<string, { at: number; devices: ContactDevice[] }>();
+  private readonly members: MemberDevices;
   private readonly inbox: OrderedInbox;
-  private readonly deliveredTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly delivered = new Map<string, number>();
+  private readonly receipts: DeliveredReceipts;
   private detach: Array<() => void> = [];
   /**
    * Catch up automatically on every (re)connect (default). A one-shot sender that never shows
@@ -87,9 +74,17 @@ export class ChatApi extends Emitter<ChatEvents> {
   autoSync = true;
 
   constructor(private readonly deps: ChatDeps) {
-    super();
+    super(deps.http);
     this.log = childLogger(deps.log, 'chat');
+    this.members = new MemberDevices({
+      devicesOf: (username) => deps.devicesOf(username),
+      conversation: (id, fresh) => this.conversation(id, fresh),
+      isBlocked: (user, device) => deps.isBlocked?.(user, device),
+      ...(deps.deviceCacheMs === undefined ? {} : { maxAgeMs: deps.deviceCacheMs }),
+      now: () => deps.now?.() ?? Date.now(),
+    });
     this.inbox = new OrderedInbox((m) => this.accept(m));
+    this.receipts = new DeliveredReceipts(() => deps.signaling(), this.log);
   }
 
   /**
@@ -110,64 +105,6 @@ export class ChatApi extends Emitter<ChatEvents> {
     };
     this.detach.push(detach);
     return detach;
-  }
-
-  /**
-   * Start a conversation. One member and no title makes (or returns the existing) direct
-   * conversation; otherwise a group owned by you. Members are user ids of accepted contacts.
-   *
-   * @example
-   * const direct = await client.chat.create([bob.userId]);
-   * const team = await client.chat.create([bob.userId, carol.userId], { title: 'Release' });
-   * @throws HypersendError `not_found` (a member is not a contact), `limit_exceeded`, `bad_request`.
-   */
-  async create(
-    members: string[],
-    options: { title?: string; kind?: ConversationKind } = {},
-  ): Promise<ConversationInfo> {
-    const kind = options.kind ?? (members.length === 1 && options.title === undefined ? 'direct' : 'group');
-    const body = { kind, members, ...(options.title === undefined ? {} : { title: options.title }) };
-    const info = await this.deps.http.authed({
-      method: 'POST',
-      path: '/v1/conversations',
-      body,
-      schema: ConversationInfoSchema,
-    });
-    this.conversations.set(info.id, info);
-    return info;
-  }
-
-  /**
-   * Conversations you are a member of, with members, receipts and the last sequence number.
-   *
-   * @example
-   * for (const c of await client.chat.list()) console.log(c.title, c.lastSeq);
-   */
-  async list(): Promise<ConversationInfo[]> {
-    const { conversations } = await this.deps.http.authed({
-      method: 'GET',
-      path: '/v1/conversations',
-      schema: ConversationList,
-    });
-    for (const c of conversations) this.conversations.set(c.id, c);
-    return conversations;
-  }
-
-  /**
-   * One conversation, fresh from the server.
-   *
-   * @example
-   * const conv = await client.chat.get(id);
-   * @throws HypersendError `not_found` for unknown conversations and ones you are not in alike.
-   */
-  async get(conversationId: string): Promise<ConversationInfo> {
-    const info = await this.deps.http.authed({
-      method: 'GET',
-      path: `/v1/conversations/${idSegment(conversationId, 'conversation')}`,
-      schema: ConversationInfoSchema,
-    });
-    this.conversations.set(info.id, info);
-    return info;
   }
 
   /**
@@ -221,7 +158,7 @@ export class ChatApi extends Emitter<ChatEvents> {
     const self = this.requireSelf();
     const page = await this.deps.http.authed({
       method: 'POST',
-      path: `/v1/conversations/${idSegment(conversationId, 'conversation')}/history`,
+      path: `${this.conversationPath(conversationId)}/history`,
       body: { device: self.identity.deviceId, ...options },
       schema: HistoryPage,
     });
@@ -271,51 +208,6 @@ export class ChatApi extends Emitter<ChatEvents> {
   }
 
   /**
-   * Rename a group (owner only).
-   *
-   * @example
-   * await client.chat.rename(team.id, 'Release 2.0');
-   */
-  async rename(conversationId: string, title: string): Promise<ConversationInfo> {
-    return this.mutate(`${this.path(conversationId)}/rename`, { title });
-  }
-
-  /**
-   * Add contacts to a group (owner only).
-   *
-   * @example
-   * await client.chat.addMembers(team.id, [dave.userId]);
-   */
-  async addMembers(conversationId: string, userIds: string[]): Promise<ConversationInfo> {
-    return this.mutate(`${this.path(conversationId)}/members`, { members: userIds });
-  }
-
-  /**
-   * Remove a member from a group (owner only).
-   *
-   * @example
-   * await client.chat.removeMember(team.id, dave.userId);
-   */
-  async removeMember(conversationId: string, userId: string): Promise<void> {
-    await this.deps.http.authed({
-      method: 'DELETE',
-      path: `${this.path(conversationId)}/members/${idSegment(userId, 'user')}`,
-    });
-    this.conversations.delete(conversationId);
-  }
-
-  /**
-   * Leave a group. An owner who leaves hands ownership to the longest-standing member.
-   *
-   * @example
-   * await client.chat.leave(team.id);
-   */
-  async leave(conversationId: string): Promise<void> {
-    await this.deps.http.authed({ method: 'POST', path: `${this.path(conversationId)}/leave` });
-    this.conversations.delete(conversationId);
-  }
-
-  /**
    * Catch up: every message after this device's acknowledged sequence, in every conversation,
    * as `message` events. Runs by itself on every (re)connect.
    *
@@ -333,21 +225,20 @@ export class ChatApi extends Emitter<ChatEvents> {
   close(): void {
     for (const d of this.detach) d();
     this.detach = [];
-    for (const t of this.deliveredTimers.values()) clearTimeout(t);
-    this.deliveredTimers.clear();
+    this.receipts.close();
+  }
+
+  /**
+   * Drop the cached device list of `username` (all users without one): its keys changed, so the
+   * next send must seal to the keys the key directory holds now.
+   *
+   * @internal called by HypersendClient on the key directory's `key-changed` and `device-added`.
+   */
+  forgetDevices(username?: string): void {
+    this.members.forget(username);
   }
 
   // ---- internals ----
-
-  private path(conversationId: string): string {
-    return `/v1/conversations/${idSegment(conversationId, 'conversation')}`;
-  }
-
-  private async mutate(path: string, body: unknown): Promise<ConversationInfo> {
-    const info = await this.deps.http.authed({ method: 'POST', path, body, schema: ConversationInfoSchema });
-    this.conversations.set(info.id, info);
-    return info;
-  }
 
   private async post(
     conversationId: string,
@@ -364,15 +255,7 @@ export class ChatApi extends Emitter<ChatEvents> {
     // Cached: membership changes arrive as system messages, which drop the cached entry, so
     // a send does not pay a round trip for the member list.
     const conv = await this.conversation(conversationId, false);
-    const recipients = [];
-    const skipped: string[] = [];
-    for (const member of conv.members) {
-      for (const d of await this.devices(member.username, false)) {
-        const blocked = this.deps.isBlocked?.(d.userId, d.deviceId) ?? d.blocked;
-        if (blocked) skipped.push(`${d.userId}/${d.deviceId}`);
-        else recipients.push({ user: d.userId, device: d.deviceId, x25519: fromKey(d.x25519) });
-      }
-    }
+    const { recipients, skipped } = await this.members.recipients(conv);
     const envelopes = await sealChatBody(
       { conversation: conversationId, messageId: id, kind, ...content },
       { user: self.userId, device: self.identity.deviceId, secrets: self.identity.secrets },
@@ -434,7 +317,7 @@ export class ChatApi extends Emitter<ChatEvents> {
   private async accept(message: ChatMessage): Promise<void> {
     const view = await this.open(message);
     if (view.system) {
-      this.conversations.delete(view.conversation);
+      this.forgetConversation(view.conversation);
       this.emit('membership', { conversation: view.conversation, event: view.system, seq: view.seq });
     }
     // A message that was never encrypted for this device is no error; a broken one is.
@@ -443,115 +326,15 @@ export class ChatApi extends Emitter<ChatEvents> {
         new HypersendError(view.failure, `message ${view.conversation}#${view.seq} could not be opened`),
       );
     this.emit('message', view);
-    this.scheduleDelivered(view.conversation, view.seq);
-  }
-
-  /** Acknowledge delivery in batches: one receipt per conversation per 100 ms at most. */
-  private scheduleDelivered(conversation: string, seq: number): void {
-    this.delivered.set(conversation, Math.max(seq, this.delivered.get(conversation) ?? 0));
-    if (this.deliveredTimers.has(conversation)) return;
-    const timer = setTimeout(() => {
-      this.deliveredTimers.delete(conversation);
-      const upTo = this.delivered.get(conversation);
-      const signaling = this.deps.signaling();
-      if (upTo === undefined || signaling === undefined || signaling.state !== 'open') return;
-      signaling
-        .chatRequest({ type: 'chat.receipt', conversation, kind: 'delivered', seq: upTo })
-        .catch((err: unknown) => this.log.debug({ err }, 'delivered receipt failed'));
-    }, 100);
-    (timer as { unref?: () => void }).unref?.();
-    this.deliveredTimers.set(conversation, timer);
+    this.receipts.note(view.conversation, view.seq);
   }
 
   /** Turn a wire message into what the app sees, opening this device's envelope. */
-  private async open(m: ChatMessage): Promise<ChatMessageView> {
+  private open(m: ChatMessage): Promise<ChatMessageView> {
     const self = this.requireSelf();
-    const view: ChatMessageView = {
-      conversation: m.conversation,
-      seq: m.seq,
-      messageId: m.messageId,
-      sender: m.sender,
-      kind: m.kind,
-      sentAt: m.sentAt,
-      outgoing: m.sender.user === self.userId,
-      ...(m.system === undefined ? {} : { system: m.system }),
-      ...(m.deletedAt === undefined ? {} : { deletedAt: m.deletedAt }),
-    };
-    if (m.kind === 'system' || m.deletedAt !== undefined) return view;
-    // Not addressed to this device (sent before it existed, or before the sender saw it).
-    if (m.envelope === undefined) return { ...view, failure: 'not_found' };
-    try {
-      const sender = await this.senderDevice(m.conversation, m.sender.user, m.sender.device);
-      const body = await openChatBody({
-        nonce: m.envelope.nonce,
-        box: m.envelope.box,
-        conversation: m.conversation,
-        messageId: m.messageId,
-        kind: m.kind,
-        sender: { user: m.sender.user, device: m.sender.device, x25519: fromKey(sender.x25519) },
-        recipient: {
-          user: self.userId,
-          device: self.identity.deviceId,
-          secrets: self.identity.secrets,
-        },
-      });
-      return {
-        ...view,
-        ...(body.text === undefined ? {} : { text: body.text }),
-        ...(body.file === undefined ? {} : { file: body.file }),
-      };
-    } catch (err) {
-      const code = err instanceof HypersendError ? err.code : 'decrypt_failed';
-      this.log.debug({ code, conversation: m.conversation, seq: m.seq }, 'message not opened');
-      return { ...view, failure: code };
-    }
-  }
-
-  /** The sender device's pinned keys; a blocked (changed) key is refused with `key_changed`. */
-  private async senderDevice(conversation: string, user: string, device: string): Promise<ContactDevice> {
-    const self = this.requireSelf();
-    let username = user === self.userId ? self.username : undefined;
-    if (username === undefined) {
-      const conv = await this.conversation(conversation, false);
-      username = conv.members.find((x) => x.userId === user)?.username;
-      if (username === undefined)
-        username = (await this.conversation(conversation, true)).members.find(
-          (x) => x.userId === user,
-        )?.username;
-    }
-    if (username === undefined) throw new HypersendError('not_found', 'sender is no longer a member');
-    let found = (await this.devices(username, false)).find((d) => d.deviceId === device);
-    found ??= (await this.devices(username, true)).find((d) => d.deviceId === device);
-    if (found === undefined) throw new HypersendError('not_found', 'sender device is unknown');
-    if (found.blocked) throw HypersendError.keyChanged(`${user}/${device}`);
-    return found;
-  }
-
-  private async conversation(id: string, fresh: boolean): Promise<ConversationInfo> {
-    const cached = this.conversations.get(id);
-    if (cached !== undefined && !fresh) return cached;
-    return this.get(id);
-  }
-
-  /**
-   * Drop the cached device list of `username` (all users without one): its keys changed, so the
-   * next send must seal to the keys the key directory holds now.
-   *
-   * @internal called by HypersendClient on the key directory's `key-changed` and `device-added`.
-   */
-  forgetDevices(username?: string): void {
-    if (username === undefined) this.deviceCache.clear();
-    else this.deviceCache.delete(username);
-  }
-
-  private async devices(username: string, fresh: boolean): Promise<ContactDevice[]> {
-    const now = this.deps.now?.() ?? Date.now();
-    const cached = this.deviceCache.get(username);
-    if (!fresh && cached !== undefined && now - cached.at < (this.deps.deviceCacheMs ?? 10_000))
-      return cached.devices;
-    const devices = await this.deps.devicesOf(username);
-    this.deviceCache.set(username, { at: now, devices });
-    return devices;
+    const lookup: SenderDeviceLookup = (conversation, user, device) =>
+      this.members.sender(conversation, user, device, user === self.userId ? self.username : undefined);
+    return messageView(m, self, lookup, this.log);
   }
 
   private requireSelf(): NonNullable<ReturnType<ChatDeps['self']>> {
@@ -573,10 +356,4 @@ export class ChatApi extends Emitter<ChatEvents> {
         : new HypersendError('bad_response', 'chat failure', { cause: err });
     this.emit('error', { error });
   }
-}
-
-function fromKey(base64url: string): Uint8Array {
-  // Keys come from the key directory, already checked as 32-byte base64url.
-  const na = sodiumSync();
-  return na.from_base64(base64url, na.base64_variants.URLSAFE_NO_PADDING);
 }
