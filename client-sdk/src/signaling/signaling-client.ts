@@ -1,12 +1,9 @@
+// The signaling connection of one device: connect and reconnect, requests matched to answers,
+// and server frames turned into typed events. Wire codec, close policy and heartbeat live beside it.
 import {
   type ChatClientMessage,
-  type ChatServerMessage,
-  ClientMessage,
-  CloseCode,
+  type ClientMessage,
   type DeviceAddress,
-  MAX_WS_PAYLOAD_BYTES,
-  type RelayNotice,
-  ServerMessage,
   type SignalKind,
   WS_BEARER_PREFIX,
   WS_SUBPROTOCOL,
@@ -16,68 +13,27 @@ import { serverError } from '../api/http-error.ts';
 import { type Clock, type Logger, silentLogger, systemClock, type TimerHandle } from '../api/runtime.ts';
 import { HypersendError } from '../errors.ts';
 import { Emitter } from '../events.ts';
-import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { backoffDelay } from './backoff.ts';
+import { afterClose } from './close-policy.ts';
+import { IdleHeartbeat } from './idle-heartbeat.ts';
 import { PendingRequests } from './pending-requests.ts';
-import { type WebSocketConstructor, type WebSocketLike, WS_OPEN } from './websocket-like.ts';
+import { decodeServerFrame, encodeRequest } from './signaling-frames.ts';
+import type {
+  SignalingClientOptions,
+  SignalingEvents,
+  SignalingState,
+  WsCredential,
+} from './signaling-types.ts';
+import { type WebSocketLike, WS_OPEN } from './websocket-like.ts';
 
-/** The credential offered in `Sec-WebSocket-Protocol`: an access token (Node) or a ticket (browsers). */
-export type WsCredential = { kind: 'bearer' | 'ticket'; value: string };
-
-/** A WebRTC signal from a contact's device. */
-export interface IncomingSignal {
-  from: DeviceAddress;
-  kind: SignalKind;
-  sid: string;
-  data: Record<string, unknown>;
-}
-
-/** Events of a {@link SignalingClient}. */
-export type SignalingEvents = {
-  /** The server greeted this connection (first connect and every reconnect). */
-  connected: { user: string; device: string; heartbeatMs: number };
-  /** An established connection was lost. `reconnectInMs` is undefined when no reconnect follows. */
-  disconnected: { code: number; reason: string; reconnectInMs: number | undefined };
-  /** Another connection of this device took over (close 4001). No automatic reconnect. */
-  replaced: undefined;
-  signal: IncomingSignal;
-  /** A contact's device came online or went offline. */
-  presence: { user: string; device: string; state: 'online' | 'offline' };
-  /** A server `error` frame that answers no request, or a refused connection attempt. */
-  error: { error: HypersendError };
-  /** A chat frame that answers no request (messages, receipts, typing); `client.chat` handles them. */
-  chat: ChatServerMessage;
-  /** A store-and-forward relay object is waiting for this device (see `transfers/relay-incoming.ts`). */
-  'relay-notice': RelayNotice;
-};
-
-/** Connection state of a {@link SignalingClient}. */
-export type SignalingState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
-
-/** Options of {@link SignalingClient}. */
-export interface SignalingClientOptions {
-  /** `ws(s)://host/v1/ws`. */
-  url: string;
-  deviceId: string;
-  /**
-   * A credential for the next connection attempt. `fresh` is true when the previous one was
-   * refused (401) or expired (close 4002): do not answer the cached token again.
-   */
-  credential(request: { fresh: boolean }): Promise<WsCredential>;
-  WebSocket: WebSocketConstructor;
-  /** Checked before every signal (the key directory refuses devices whose key changed). */
-  beforeSend?(to: DeviceAddress): void | Promise<void>;
-  clock?: Clock;
-  log?: Logger;
-  backoff?: BackoffOptions;
-  /** Deadline of one request (signal ack, presence, ping). Default 10 s. */
-  requestTimeoutMs?: number;
-  /** Deadline from opening the socket to the server's `hello`. Default 10 s. */
-  connectTimeoutMs?: number;
-  random?: () => number;
-}
-
-// Upgrade refusals that retrying cannot fix: bad request, forbidden origin or unregistered device.
-const FATAL_UPGRADE_STATUS = new Set([400, 403]);
+// Moved to signaling-types.ts; re-exported so existing imports of this module keep working.
+export type {
+  IncomingSignal,
+  SignalingClientOptions,
+  SignalingEvents,
+  SignalingState,
+  WsCredential,
+} from './signaling-types.ts';
 
 /**
  * The signaling connection of one device: a WebSocket to `/v1/ws` authenticated in
@@ -102,10 +58,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private freshCredential = false;
   private reconnectAfterMs: number | undefined;
   private retryTimer: TimerHandle | undefined;
-  private heartbeatTimer: TimerHandle | undefined;
-  private heartbeatMs = 0;
-  private lastSent = 0;
-  private lastReceived = 0;
+  private readonly heartbeat: IdleHeartbeat;
   private waiters: Array<{ resolve(): void; reject(err: HypersendError): void }> = [];
   private readonly pending: PendingRequests;
   private readonly clock: Clock;
@@ -122,6 +75,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.random = options.random ?? Math.random;
     this.pending = new PendingRequests(this.clock);
+    this.heartbeat = new IdleHeartbeat(this.clock);
   }
 
   /** Current state: `open` only between the server's `hello` and the next close. */
@@ -229,24 +183,13 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     if (this.stateValue !== 'open' || ws === undefined || ws.readyState !== WS_OPEN)
       return Promise.reject(notConnected(`${what}: signaling is not connected`));
     const { id, promise } = this.pending.open<T>(what, this.requestTimeoutMs);
-    const withId = { ...frame, id };
-    // Validate our own frame too: the server counts malformed frames as strikes and closes after a few.
-    const checked = ClientMessage.safeParse(withId);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      this.pending.reject(
-        id,
-        HypersendError.invalidArgument(`${what}: ${issue?.path.join('.')} ${issue?.message}`),
-      );
-      return promise;
-    }
-    const text = JSON.stringify(checked.data);
-    if (new TextEncoder().encode(text).length > MAX_WS_PAYLOAD_BYTES) {
-      this.pending.reject(id, new HypersendError('frame_too_large', `${what}: frame exceeds 64 KiB`));
+    const text = encodeRequest(frame, id, what);
+    if (text instanceof HypersendError) {
+      this.pending.reject(id, text);
       return promise;
     }
     ws.send(text);
-    this.lastSent = this.clock.now();
+    this.heartbeat.sent();
     return promise;
   }
 
@@ -319,30 +262,28 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     this.pending.rejectAll(() => notConnected('connection lost'));
     if (this.stateValue === 'closed') return;
     this.log.info({ code, reason, refusedStatus }, 'signaling connection closed');
-    if (code === CloseCode.replaced) {
-      this.stateValue = 'closed';
-      this.settleWaiters(new HypersendError('replaced', 'another connection of this device took over'));
-      if (wasOpen) this.emit('disconnected', { code, reason, reconnectInMs: undefined });
-      this.emit('replaced');
-      return;
+    const next = afterClose({ code, refusedStatus, wasOpen, reconnectAfterMs: this.reconnectAfterMs });
+    switch (next.kind) {
+      case 'replaced':
+        this.stateValue = 'closed';
+        this.settleWaiters(new HypersendError('replaced', 'another connection of this device took over'));
+        if (wasOpen) this.emit('disconnected', { code, reason, reconnectInMs: undefined });
+        this.emit('replaced');
+        return;
+      case 'refused':
+        this.emit('error', { error: next.error });
+        this.stop(next.error);
+        return;
+      case 'retry': {
+        if (next.freshCredential) this.freshCredential = true;
+        this.reconnectAfterMs = undefined;
+        const scheduled = this.retry(next.delayMs);
+        if (wasOpen) this.emit('disconnected', { code, reason, reconnectInMs: scheduled });
+        return;
+      }
+      default:
+        assertNever(next);
     }
-    if (refusedStatus !== undefined && FATAL_UPGRADE_STATUS.has(refusedStatus)) {
-      const err = serverError(
-        refusedStatus,
-        refusedStatus === 403 ? 'forbidden' : 'bad_request',
-        'connection refused',
-      );
-      this.emit('error', { error: err });
-      this.stop(err);
-      return;
-    }
-    if (refusedStatus === 401 || code === CloseCode.tokenExpired) this.freshCredential = true;
-    let delay: number | undefined;
-    if (this.reconnectAfterMs !== undefined) delay = this.reconnectAfterMs;
-    else if (code === CloseCode.tokenExpired && wasOpen) delay = 0;
-    this.reconnectAfterMs = undefined;
-    const scheduled = this.retry(delay);
-    if (wasOpen) this.emit('disconnected', { code, reason, reconnectInMs: scheduled });
   }
 
   /** Schedule the next attempt (`delayMs`, or the next backoff step); returns the delay. */
@@ -370,30 +311,18 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   }
 
   private onFrame(data: unknown): void {
-    this.lastReceived = this.clock.now();
-    if (typeof data !== 'string') {
-      this.log.warn({}, 'ignoring binary frame');
+    this.heartbeat.received();
+    const decoded = decodeServerFrame(data);
+    if (!decoded.ok) {
+      this.log.warn(decoded.issue === undefined ? {} : { issue: decoded.issue }, decoded.reason);
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      this.log.warn({}, 'ignoring frame that is not JSON');
-      return;
-    }
-    const parsed = ServerMessage.safeParse(json);
-    if (!parsed.success) {
-      this.log.warn({ issue: parsed.error.issues[0]?.message }, 'ignoring invalid server frame');
-      return;
-    }
-    const msg = parsed.data;
+    const msg = decoded.msg;
     switch (msg.type) {
       case 'hello':
         this.stateValue = 'open';
         this.attempt = 0;
-        this.heartbeatMs = msg.heartbeatMs;
-        this.armHeartbeat();
+        this.startHeartbeat(msg.heartbeatMs);
         this.settleWaiters(undefined);
         this.emit('connected', { user: msg.user, device: msg.device, heartbeatMs: msg.heartbeatMs });
         return;
@@ -438,29 +367,20 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }
   }
 
-  /**
-   * Ping when the connection has been quiet in either direction for half a heartbeat; a ping
-   * unanswered within a heartbeat means the path is dead (NAT timeout, sleeping laptop) and the
-   * socket is dropped at once rather than waiting for TCP to notice.
-   */
-  private armHeartbeat(): void {
+  /** Watch this connection (this generation) for a dead path; see idle-heartbeat.ts. */
+  private startHeartbeat(heartbeatMs: number): void {
     const gen = this.generation;
-    const interval = Math.max(1_000, this.heartbeatMs / 2);
-    this.heartbeatTimer = this.clock.setTimeout(() => {
-      if (gen !== this.generation || this.stateValue !== 'open') return;
-      const now = this.clock.now();
-      if (now - this.lastSent >= interval || now - this.lastReceived >= interval) {
+    this.heartbeat.start(heartbeatMs, {
+      live: () => gen === this.generation && this.stateValue === 'open',
+      ping: (timeoutMs) => {
         const ws = this.ws;
-        if (ws === undefined) return;
-        const { id, promise } = this.pending.open<void>('ping', this.heartbeatMs);
+        if (ws === undefined) return undefined;
+        const { id, promise } = this.pending.open<void>('ping', timeoutMs);
         ws.send(JSON.stringify({ type: 'ping', id }));
-        this.lastSent = now;
-        promise.catch((err: unknown) => {
-          if (HypersendError.is(err, 'timeout')) this.dropSocket(gen, 4000, 'ping timeout');
-        });
-      }
-      this.armHeartbeat();
-    }, interval);
+        return promise;
+      },
+      dead: () => this.dropSocket(gen, 4000, 'ping timeout'),
+    });
   }
 
   private settleWaiters(err: HypersendError | undefined): void {
@@ -471,9 +391,8 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   private clearTimers(): void {
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
-    if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
     this.retryTimer = undefined;
-    this.heartbeatTimer = undefined;
+    this.heartbeat.stop();
   }
 }
 
@@ -482,7 +401,7 @@ function notConnected(message: string): HypersendError {
 }
 
 function assertNever(value: never): never {
-  throw new Error(`unhandled server message: ${JSON.stringify(value)}`);
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }
 
 /** Make a Node timer keep the process alive again; a no-op for browser ids and fake clocks. */
