@@ -86,6 +86,11 @@ export const SdkErrorCode = {
   relayUnavailable: 'relay_unavailable',
   /** The relay refused an upload or download (quota, object size, pending limit, lost bytes). */
   relayRefused: 'relay_refused',
+  /**
+   * The relay object went away mid-download: another device of this user picked it up (and
+   * acknowledged it), or it expired. Nothing is kept; the notice is dismissed.
+   */
+  relayObjectGone: 'relay_object_gone',
 } as const;
 /** One of {@link SdkErrorCode}. */
 export type SdkErrorCode = (typeof SdkErrorCode)[keyof typeof SdkErrorCode];

@@ -154,6 +154,16 @@ export class RelayDownloadChannel implements FrameChannel {
         if (next < count) throw new HypersendError('relay_unavailable', 'relay download ended early');
       } catch (err) {
         if (run !== this.#run || this.#closed) return;
+        // 404 mid-download: another device of this user acknowledged it (or it expired). Not
+        // retryable, and nothing to resume from: say so with its own code.
+        if (HypersendError.is(err, 'not_found'))
+          throw new HypersendError(
+            'relay_object_gone',
+            'the relay object is gone: picked up by another device, or expired',
+            {
+              cause: err,
+            },
+          );
         const retry = isRetryable(err) || (err instanceof TypeError && !HypersendError.is(err));
         if (!retry || Date.now() + delay > giveUpAt) throw err;
         await pause(delay, this.#abort.signal);

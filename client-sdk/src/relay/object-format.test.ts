@@ -5,25 +5,35 @@ import {
   decodeEnvelope,
   encodeObjectHeader,
   encodeRecord,
-  envelopeLength,
   OBJECT_PREFIX_BYTES,
   ObjectLayout,
   RECORD_PREFIX_BYTES,
   RecordParser,
+  readObjectPrefix,
 } from './object-format.ts';
 
 const REC = RECORD_PREFIX_BYTES + CHUNK_FRAME_OVERHEAD;
 
 describe('relay object format', () => {
-  it('round-trips the header and refuses foreign bytes', () => {
+  it('round-trips the header in both versions and refuses foreign bytes', () => {
+    const v1 = encodeObjectHeader({ transferId: 't_1' }, 1);
+    expect(Buffer.from(v1.subarray(0, 4)).toString()).toBe('HSR1');
+    expect(readObjectPrefix(v1.subarray(0, OBJECT_PREFIX_BYTES))).toEqual({
+      version: 1,
+      envelopeBytes: v1.length - OBJECT_PREFIX_BYTES,
+    });
     const header = encodeObjectHeader({ transferId: 't_1', sealedKey: 'abc' });
-    const len = envelopeLength(header.subarray(0, OBJECT_PREFIX_BYTES));
+    expect(Buffer.from(header.subarray(0, 4)).toString()).toBe('HSR2');
+    const { version, envelopeBytes: len } = readObjectPrefix(header.subarray(0, OBJECT_PREFIX_BYTES));
+    expect(version).toBe(2);
     expect(len).toBe(header.length - OBJECT_PREFIX_BYTES);
     expect(decodeEnvelope(header.subarray(OBJECT_PREFIX_BYTES))).toEqual({
       transferId: 't_1',
       sealedKey: 'abc',
     });
-    expect(() => envelopeLength(new Uint8Array(8))).toThrow(/not a Hypersend relay object/u);
+    expect(() => readObjectPrefix(new Uint8Array(8))).toThrow(/not a Hypersend relay object/u);
+    expect(() => readObjectPrefix(Buffer.from('HSR3\0\0\0\x01'))).toThrow(/not a Hypersend relay object/u);
+    expect(() => readObjectPrefix(Buffer.from('HSR2\0\0\0\0'))).toThrow(/envelope size/u);
     expect(() => decodeEnvelope(new Uint8Array([0xff, 0xfe]))).toThrow(/not JSON/u);
   });
 

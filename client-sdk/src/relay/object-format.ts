@@ -1,16 +1,23 @@
-// Browser-safe. The byte layout of a store-and-forward relay object (FORMAT.md §8): the offer
-// envelope (sealed key and encrypted manifest, exactly as sent through signaling) followed by the
-// transfer's CHUNK frames from `firstChunk` to the end, each with a length prefix. Nothing in it
-// is plaintext: the envelope holds ids and ciphertext, the frames are the AEAD chunks of the
-// peer-to-peer path, byte for byte.
+// Browser-safe. The byte layout of a store-and-forward relay object (FORMAT.md §8): a header
+// holding the offer (version 2: the encrypted manifest once and the transfer key sealed to each
+// recipient device, see envelope-set.ts; version 1: one offer envelope exactly as sent through
+// signaling) followed by the transfer's CHUNK frames from `firstChunk` to the end, each with a
+// length prefix. Nothing in it is plaintext: the header holds ids and ciphertext, the frames are
+// the AEAD chunks of the peer-to-peer path, byte for byte.
 
 import { HypersendError } from '../errors.ts';
 import type { ChunkLayout } from '../files/chunk-layout.ts';
 import { CHUNK_FRAME_OVERHEAD } from '../transfer/framing.ts';
 import { bytesBefore } from '../transfer/transfer-events.ts';
 
-/** `HSR1`: Hypersend relay object, version 1. */
-export const OBJECT_MAGIC = new Uint8Array([0x48, 0x53, 0x52, 0x31]);
+/** `HSR1`: version 1, one offer envelope (objects written before the fan-out; still read). */
+export const OBJECT_MAGIC_V1 = new Uint8Array([0x48, 0x53, 0x52, 0x31]);
+/** `HSR2`: version 2, an envelope set (one sealed key per recipient device). */
+export const OBJECT_MAGIC_V2 = new Uint8Array([0x48, 0x53, 0x52, 0x32]);
+/** Header versions this SDK reads; it writes {@link OBJECT_VERSION}. */
+export type ObjectVersion = 1 | 2;
+/** The version new objects are written in. */
+export const OBJECT_VERSION: ObjectVersion = 2;
 /** Magic plus the u32 envelope length. */
 export const OBJECT_PREFIX_BYTES = 8;
 /** Each CHUNK frame is preceded by its length (u32 BE). */
@@ -19,36 +26,39 @@ export const RECORD_PREFIX_BYTES = 4;
 export const MAX_ENVELOPE_BYTES = 8 << 20;
 
 /**
- * The object header: magic, envelope length, envelope JSON (UTF-8).
+ * The object header: magic of `version`, envelope length, envelope JSON (UTF-8). Version 2 takes
+ * an `EnvelopeSet`, version 1 (tests of old objects only) an offer envelope.
  *
  * @example
- * const header = encodeObjectHeader(sender.offer);
+ * const header = encodeObjectHeader(envelopeSetOf([tx.offer, ...siblings]));
  */
-export function encodeObjectHeader(envelope: unknown): Uint8Array {
+export function encodeObjectHeader(envelope: unknown, version: ObjectVersion = OBJECT_VERSION): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(envelope));
   if (json.length > MAX_ENVELOPE_BYTES) throw HypersendError.invalidArgument('offer envelope too large');
   const out = new Uint8Array(OBJECT_PREFIX_BYTES + json.length);
-  out.set(OBJECT_MAGIC, 0);
+  out.set(version === 1 ? OBJECT_MAGIC_V1 : OBJECT_MAGIC_V2, 0);
   new DataView(out.buffer).setUint32(4, json.length);
   out.set(json, OBJECT_PREFIX_BYTES);
   return out;
 }
 
 /**
- * Length of the envelope announced by the first {@link OBJECT_PREFIX_BYTES} bytes of an object.
+ * Version and envelope length announced by the first {@link OBJECT_PREFIX_BYTES} bytes of an object.
  *
- * @throws HypersendError `bad_frame` when the magic is wrong or the length out of range.
+ * @throws HypersendError `bad_frame` when the magic is unknown or the length out of range.
  */
-export function envelopeLength(prefix: Uint8Array): number {
-  if (prefix.length < OBJECT_PREFIX_BYTES || OBJECT_MAGIC.some((b, i) => prefix[i] !== b))
-    throw HypersendError.badFrame('not a Hypersend relay object');
+export function readObjectPrefix(prefix: Uint8Array): { version: ObjectVersion; envelopeBytes: number } {
+  const is = (magic: Uint8Array) =>
+    prefix.length >= OBJECT_PREFIX_BYTES && magic.every((b, i) => prefix[i] === b);
+  const version = is(OBJECT_MAGIC_V2) ? 2 : is(OBJECT_MAGIC_V1) ? 1 : undefined;
+  if (version === undefined) throw HypersendError.badFrame('not a Hypersend relay object');
   const len = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(4);
   if (len === 0 || len > MAX_ENVELOPE_BYTES) throw HypersendError.badFrame('relay object envelope size');
-  return len;
+  return { version, envelopeBytes: len };
 }
 
 /**
- * Parse the envelope JSON of an object header (untrusted: the caller validates it as an offer).
+ * Parse the envelope JSON of an object header (untrusted: the caller validates it).
  *
  * @throws HypersendError `bad_frame`.
  */

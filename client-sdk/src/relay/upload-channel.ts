@@ -7,7 +7,7 @@ import { HypersendError } from '../errors.ts';
 import type { ChunkLayout } from '../files/chunk-layout.ts';
 import type { FrameChannel, TransferPath } from '../transfer/frame-channel.ts';
 import { decodeFrame, encodeFrame, FRAME_VERSION, type Frame, FrameType } from '../transfer/framing.ts';
-import { encodeObjectHeader, encodeRecord, ObjectLayout } from './object-format.ts';
+import { encodeRecord, ObjectLayout } from './object-format.ts';
 import { isRetryable, pause } from './relay-http.ts';
 import type { TusClient } from './tus-client.ts';
 
@@ -20,8 +20,11 @@ export interface RelayUploadState {
 /** Options of {@link RelayUploadChannel}. */
 export interface RelayUploadOptions {
   tus: TusClient;
-  /** The offer envelope exactly as for the peer path: the object's header. */
-  envelope: unknown;
+  /**
+   * The object's header (`encodeObjectHeader`: the envelope set). A resumed upload must pass the
+   * bytes it began with (the seals are randomized): the stored prefix and the chunk offsets hang on them.
+   */
+  header: Uint8Array;
   transferId: string;
   /** The recipient's user id (the relay lets only this user read the object). */
   recipient: string;
@@ -50,7 +53,7 @@ const DEFAULT_SEGMENT = 4 << 20;
  * sender engine.
  *
  * @example
- * const ch = new RelayUploadChannel({ tus, envelope: tx.offer, transferId, recipient, layout,
+ * const ch = new RelayUploadChannel({ tus, header, transferId, recipient, layout,
  *   firstChunk: tx.acknowledged, saveState, onComplete: (o) => notify(o) });
  * tx.attach(ch);
  * await ch.open();
@@ -99,7 +102,7 @@ export class RelayUploadChannel implements FrameChannel {
 
   async #open(): Promise<void> {
     const o = this.#o;
-    const header = encodeObjectHeader(o.envelope);
+    const header = o.header;
     let first = o.firstChunk;
     let offset = 0;
     let resumed = false;

@@ -14,7 +14,8 @@ import { type SendInput as EngineInput, TransferSender } from '../transfer/sende
 import type { PeerSession } from '../webrtc/peer-session.ts';
 import { chooseChunkSize } from './chunk-size-query.ts';
 import { fromEngineError } from './engine-errors.ts';
-import { DEFAULT_RELAY_AFTER_MS, pickRelayDevice, RelayFallback, type RelayMode } from './relay-outgoing.ts';
+import { pickRelayDevice, RelayFanOut } from './relay-fanout.ts';
+import { DEFAULT_RELAY_AFTER_MS, RelayFallback, type RelayMode } from './relay-outgoing.ts';
 import { findResumable, forgetResumable, inputKey, rememberResumable } from './resume-index.ts';
 import { bounded, closeAfterGoodbye, sleep, type TransferContext } from './transfer-context.ts';
 import { control } from './transfer-control.ts';
@@ -89,6 +90,13 @@ export async function runOutgoing(
   // A changed key blocks here, before any key is sealed to it.
   client.keys.assertSendable(target.userId, target.deviceId);
   const peer = { user: target.userId, device: target.deviceId };
+  const senderIdentity = { userId: me.userId, deviceId: device.deviceId, keys: device };
+  // Relay-bound from the start and no device asked for: every current device of the recipient
+  // gets the key, so whichever connects first picks it up (relay-fanout.ts).
+  const fanOut =
+    (recipientOffline || relayMode === 'only') && o.device === undefined
+      ? await RelayFanOut.lookup(ctx, to, target, senderIdentity)
+      : undefined;
   const backend = await ctx.backend();
 
   const paths =
@@ -129,8 +137,9 @@ export async function runOutgoing(
     if (!t.active) return;
     sender = await TransferSender.create({
       input,
-      sender: { userId: me.userId, deviceId: device.deviceId, keys: device },
+      sender: senderIdentity,
       recipient: { userId: peer.user, deviceId: peer.device, x25519PublicKey: fromBase64Url(target.x25519) },
+      ...(fanOut === undefined ? {} : { onTransferKey: fanOut.sealKey }),
       ...tuning,
       ...(stateDir === undefined ? {} : { stateDir }),
       ...(chunkSize === undefined ? {} : { chunkSize }),
@@ -158,6 +167,7 @@ export async function runOutgoing(
     t,
     tx,
     recipient: { userId: peer.user, deviceId: peer.device },
+    ...(fanOut === undefined ? {} : { offers: () => fanOut.offers(tx.offer) }),
     mode: relayMode,
     afterMs: o.relayAfterMs ?? ctx.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS,
     onTakeover: () => {

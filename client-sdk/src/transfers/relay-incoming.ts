@@ -1,5 +1,8 @@
 // Node and browsers: the recipient's side of the store-and-forward path. Notices (pushed, or
-// listed when the device connects) become ordinary `offer` events; accepting one downloads the
+// listed when the device connects) become ordinary `offer` events. An object is sealed to every
+// device of the user (relay-fanout.ts), so the first device to finish acknowledges it and drops
+// its siblings' notices; a device that sees a notice whose object is gone drops it silently, and
+// one caught mid-download fails `relay_object_gone` with nothing kept. Accepting one downloads the
 // object with ranges into the same sink as a peer transfer (Node: a file, resuming a `.part` a
 // broken peer transfer left; browsers: the receive target — OPFS, a picked folder or capped memory —
 // through browser/transfer-sink.ts), a window of chunks at a time, never the whole object.
@@ -8,7 +11,13 @@ import type { Logger } from '../api/runtime.ts';
 import { HypersendError } from '../errors.ts';
 import { layoutChunks } from '../files/chunk-layout.ts';
 import { RelayDownloadChannel } from '../relay/download-channel.ts';
-import { decodeEnvelope, envelopeLength, OBJECT_PREFIX_BYTES, ObjectLayout } from '../relay/object-format.ts';
+import { offerInHeader } from '../relay/envelope-set.ts';
+import {
+  decodeEnvelope,
+  OBJECT_PREFIX_BYTES,
+  ObjectLayout,
+  readObjectPrefix,
+} from '../relay/object-format.ts';
 import type { IncomingOffer } from '../transfer/receiver.ts';
 import { fromEngineError } from './engine-errors.ts';
 import type { ReceiveOptions } from './incoming.ts';
@@ -24,7 +33,10 @@ export interface RelayDelivery {
   headerBytes: number;
   /** First chunk the object holds. */
   firstChunk: number;
-  /** Acknowledge the object (the relay deletes it) and dismiss the notice. */
+  /**
+   * Acknowledge the object (the relay deletes it) and dismiss its notices: this device's and
+   * those of the user's other devices, so their lists clean up now rather than on their next look.
+   */
   discard(): Promise<void>;
 }
 
@@ -70,7 +82,8 @@ export class RelayInbox {
 
   async #take(n: RelayNotice): Promise<void> {
     const device = this.ctx.client.device;
-    if (device === undefined || n.to.device !== device.deviceId) return; // sealed to another device
+    const me = this.ctx.client.me;
+    if (device === undefined || me === undefined || n.to.device !== device.deviceId) return; // another device's
     if (this.#seen.has(n.objectId)) {
       // The sender announced the same object twice (a retried POST): one offer is enough.
       if (!this.#seen.has(n.id)) await this.relay.dismiss(n.id).catch(() => undefined);
@@ -83,11 +96,16 @@ export class RelayInbox {
       const info = await objects.info(n.objectId);
       if (info.transferId !== n.transferId || info.uploader !== n.from.user)
         throw new HypersendError('seal_invalid', 'relay object does not match its notice');
-      const len = envelopeLength(await objects.read(n.objectId, 0, OBJECT_PREFIX_BYTES - 1));
-      const envelope = decodeEnvelope(
+      const { version, envelopeBytes: len } = readObjectPrefix(
+        await objects.read(n.objectId, 0, OBJECT_PREFIX_BYTES - 1),
+      );
+      const header = decodeEnvelope(
         await objects.read(n.objectId, OBJECT_PREFIX_BYTES, OBJECT_PREFIX_BYTES + len - 1),
       );
+      // Version 2: this device's envelope out of the set (seal_invalid if it has none).
+      const envelope = offerInHeader(version, header, { userId: me.userId, deviceId: device.deviceId });
       const relay = this.relay;
+      const log = this.log;
       const delivery: RelayDelivery = {
         notice: n,
         relay,
@@ -96,6 +114,9 @@ export class RelayInbox {
         async discard() {
           await (await relay.objects()).ack(n.objectId);
           await relay.dismiss(n.id);
+          await dismissSiblings(relay, n).catch((err: unknown) =>
+            log.debug({ err, transferId: n.transferId }, 'could not dismiss sibling relay notices'),
+          );
         },
       };
       // A receiver of this transfer is running here (its peer connection was lost): it continues
@@ -115,6 +136,16 @@ export class RelayInbox {
       if (HypersendError.is(err)) this.ctx.client.reportError(err);
     }
   }
+}
+
+/**
+ * Dismiss the notices of the same object addressed to this user's other devices (a user may
+ * delete any of its own notices). Their devices would drop them anyway once they see the object
+ * gone; this spares them the look.
+ */
+async function dismissSiblings(relay: RelayAccess, n: RelayNotice): Promise<void> {
+  for (const other of await relay.notices())
+    if (other.objectId === n.objectId && other.id !== n.id) await relay.dismiss(other.id);
 }
 
 /**
@@ -168,6 +199,14 @@ export async function runRelayReceiver(
   rx.on('error', (e) => {
     t.fail(fromEngineError(e, 'receiver'));
     channel.close();
+  });
+  rx.on('disconnected', (err) => {
+    // Another device acknowledged the object first (or it expired): there is nothing to wait or
+    // resume for. Fail with that code at once, delete the `.part`, drop the notice.
+    if (!HypersendError.is(err, 'relay_object_gone')) return;
+    t.fail(err);
+    rx.cancel('relay object gone');
+    void d.relay.dismiss(d.notice.id).catch(() => undefined);
   });
   t.bind({
     cancel: async (message) => {

@@ -4,12 +4,14 @@
 // acknowledged chunk. The upload's location is kept in memory (a lost connection or a failed
 // channel continues from the relay's offset) and, in Node with a stateDir, on disk (a restarted
 // process continues it); browsers have no stateDir (package.json "browser" map: no-resume.ts).
-import type { ContactDevice } from '../contacts/key-directory.ts';
 import { HypersendError } from '../errors.ts';
-import { RelayUploadChannel, type RelayUploadState } from '../relay/upload-channel.ts';
+import { devicesInHeader, envelopeSetOf } from '../relay/envelope-set.ts';
+import { encodeObjectHeader } from '../relay/object-format.ts';
+import { RelayUploadChannel } from '../relay/upload-channel.ts';
+import type { OfferEnvelope } from '../transfer/offer.ts';
 import type { TransferSender } from '../transfer/sender.ts';
 import type { RelayAccess } from './relay-access.ts';
-import { deleteRelayState, loadRelayState, saveRelayState } from './relay-state.ts';
+import { deleteRelayState, loadRelayState, type SavedRelayUpload, saveRelayState } from './relay-state.ts';
 import type { TransferContext } from './transfer-context.ts';
 import type { Transfer } from './transfer-handle.ts';
 
@@ -32,6 +34,12 @@ export interface RelayFallbackOptions {
   t: Transfer;
   tx: TransferSender;
   recipient: { userId: string; deviceId: string };
+  /**
+   * The envelopes a new relay object is sealed with: `tx.offer` first, then one per other device
+   * of the recipient (relay-fanout.ts). Default: `tx.offer` alone (a transfer that began
+   * peer-to-peer stays with the device that accepted it: only it has the earlier chunks).
+   */
+  offers?: () => readonly OfferEnvelope[];
   mode: RelayMode;
   afterMs: number;
   /** Stop everything peer-to-peer (re-offers, timers, the session): the relay has the transfer now. */
@@ -50,8 +58,8 @@ export class RelayFallback {
   readonly #o: RelayFallbackOptions;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #active = false;
-  /** The upload's location, also kept here for clients without a state folder. */
-  #state: RelayUploadState | undefined;
+  /** The upload's location and header, also kept here for clients without a state folder. */
+  #state: SavedRelayUpload | undefined;
   #restarts = 0;
 
   constructor(o: RelayFallbackOptions) {
@@ -99,7 +107,8 @@ export class RelayFallback {
 
   /**
    * Hand the transfer to the relay: upload the chunks from the last acknowledged one (or continue
-   * an earlier upload from the relay's offset), then announce the object to the recipient device.
+   * an earlier upload from the relay's offset, with the header it began with), then announce the
+   * object to every device its header is sealed to.
    *
    * @throws HypersendError `unsupported` for a stream (its length is unknown), `relay_unavailable`.
    */
@@ -122,28 +131,57 @@ export class RelayFallback {
       { transferId: tx.transferId, reason, resume: resume !== undefined },
       'sending through the relay',
     );
+    // An upload begun before the fan-out (record v1, no header) was written with the version-1
+    // header of the one offer, which re-encodes byte-identically.
+    const header =
+      resume === undefined
+        ? encodeObjectHeader(envelopeSetOf(this.#o.offers?.() ?? [tx.offer]))
+        : (resume.header ?? encodeObjectHeader(tx.offer, 1));
+    const devices = devicesInHeader(header);
+    ctx.log.info({ transferId: tx.transferId, devices: devices.length }, 'relay object sealed to devices');
+    const announced = new Set<string>();
     const tus = await relay.tus();
     const channel = new RelayUploadChannel({
       tus,
-      envelope: tx.offer,
+      header,
       transferId: tx.transferId,
       recipient: recipient.userId,
       layout,
       firstChunk: tx.acknowledged,
       ...(resume === undefined ? {} : { resume }),
       saveState: async (s) => {
-        this.#state = s;
-        if (stateDir !== undefined) await saveRelayState(stateDir, tx.transferId, s);
+        this.#state = { ...s, header };
+        if (stateDir !== undefined) await saveRelayState(stateDir, tx.transferId, { ...s, header });
       },
       onComplete: async ({ objectId, size }) => {
-        await relay.announce({
-          to: { user: recipient.userId, device: recipient.deviceId },
-          senderDevice: device.deviceId,
-          transferId: tx.transferId,
-          objectId,
-          size,
-          expiresAt: Date.now() + NOTICE_LIFETIME_MS,
-        });
+        // One notice per device. Retried as a whole on a transient failure: `announced` keeps a
+        // retry from notifying a device twice. A device removed since sealing (not_reachable)
+        // is skipped; the transfer fails only if no device at all could be told.
+        let reached = 0;
+        let refused: unknown;
+        for (const to of devices) {
+          if (announced.has(to.device)) {
+            reached++;
+            continue;
+          }
+          try {
+            await relay.announce({
+              to,
+              senderDevice: device.deviceId,
+              transferId: tx.transferId,
+              objectId,
+              size,
+              expiresAt: Date.now() + NOTICE_LIFETIME_MS,
+            });
+            announced.add(to.device);
+            reached++;
+          } catch (err) {
+            if (!HypersendError.is(err, 'not_reachable', 'not_found')) throw err;
+            ctx.log.warn({ transferId: tx.transferId, device: to.device }, 'recipient device not reachable');
+            refused ??= err;
+          }
+        }
+        if (reached === 0) throw refused;
       },
     });
     tx.attach(channel);
@@ -171,27 +209,4 @@ export class RelayFallback {
     const dir = this.#o.ctx.stateDir;
     if (dir !== undefined) void deleteRelayState(dir, this.#o.tx.transferId).catch(() => undefined);
   }
-}
-
-/**
- * The recipient device a relay transfer is sealed to when none is online to choose from: the one
- * asked for (id or name), else their first registered device. (The key is sealed to one device;
- * fanning out to every device of the recipient is not done yet.)
- *
- * @throws HypersendError `not_reachable` (no devices), `not_found` (no such device).
- */
-export async function pickRelayDevice(
-  ctx: TransferContext,
-  to: string,
-  wanted: string | undefined,
-): Promise<ContactDevice> {
-  const devices = await ctx.client.keys.devicesOf(to);
-  if (wanted !== undefined) {
-    const d = devices.find((x) => x.deviceId === wanted) ?? devices.find((x) => x.name === wanted);
-    if (d === undefined) throw new HypersendError('not_found', `${to} has no device ${wanted}`);
-    return d;
-  }
-  const first = devices[0];
-  if (first === undefined) throw new HypersendError('not_reachable', `${to} has no devices`);
-  return first;
 }

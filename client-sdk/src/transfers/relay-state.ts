@@ -2,16 +2,37 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../encoding.ts';
 import { writeFileAtomic } from '../files/durable-fs.ts';
 import type { RelayUploadState } from '../relay/upload-channel.ts';
 
-const RelayRecord = z
-  .object({
-    v: z.literal(1),
-    uploadPath: z.string().regex(/^\/v1\/uploads\/[A-Za-z0-9_-]{22}$/u),
-    firstChunk: z.number().int().nonnegative(),
-  })
-  .strict();
+/** An upload and the header it began with (absent in records written before the fan-out). */
+export interface SavedRelayUpload extends RelayUploadState {
+  /**
+   * The object header exactly as uploaded. Its seals are randomized, so a restarted sender must
+   * continue with these bytes, not re-seal. Absent (v1 record): the header was the version-1
+   * encoding of the sender's one offer envelope, which is deterministic.
+   */
+  header?: Uint8Array;
+}
+
+const Location = {
+  uploadPath: z.string().regex(/^\/v1\/uploads\/[A-Za-z0-9_-]{22}$/u),
+  firstChunk: z.number().int().nonnegative(),
+};
+const RelayRecord = z.discriminatedUnion('v', [
+  z.object({ v: z.literal(1), ...Location }).strict(),
+  z
+    .object({
+      v: z.literal(2),
+      ...Location,
+      header: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/u)
+        .max(12 << 20),
+    })
+    .strict(),
+]);
 
 const path = (stateDir: string, transferId: string) => join(stateDir, `${transferId}.relay.json`);
 
@@ -22,10 +43,14 @@ const path = (stateDir: string, transferId: string) => join(stateDir, `${transfe
 export async function saveRelayState(
   stateDir: string,
   transferId: string,
-  s: RelayUploadState,
+  s: SavedRelayUpload,
 ): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const bytes = new TextEncoder().encode(JSON.stringify(RelayRecord.parse({ v: 1, ...s })));
+  const record =
+    s.header === undefined
+      ? { v: 1, uploadPath: s.uploadPath, firstChunk: s.firstChunk }
+      : { v: 2, uploadPath: s.uploadPath, firstChunk: s.firstChunk, header: toBase64Url(s.header) };
+  const bytes = new TextEncoder().encode(JSON.stringify(RelayRecord.parse(record)));
   await writeFileAtomic(path(stateDir, transferId), bytes, stateDir);
 }
 
@@ -33,10 +58,14 @@ export async function saveRelayState(
 export async function loadRelayState(
   stateDir: string,
   transferId: string,
-): Promise<RelayUploadState | undefined> {
+): Promise<SavedRelayUpload | undefined> {
   try {
     const r = RelayRecord.safeParse(JSON.parse(await readFile(path(stateDir, transferId), 'utf8')));
-    return r.success ? { uploadPath: r.data.uploadPath, firstChunk: r.data.firstChunk } : undefined;
+    if (!r.success) return undefined;
+    const { uploadPath, firstChunk } = r.data;
+    return r.data.v === 1
+      ? { uploadPath, firstChunk }
+      : { uploadPath, firstChunk, header: fromBase64Url(r.data.header) };
   } catch {
     return undefined;
   }
