@@ -1,29 +1,25 @@
 // Node-only: the sending end of a transfer. Reads, seals and sends chunks with read-ahead, a
 // bounded unacknowledged window, and restarts at whatever chunk the receiver asks for.
-import type { CryptoBackend } from '../crypto/backend.ts';
-import { createManifest, decryptManifest, type ManifestFile } from '../crypto/manifest.ts';
-import { createStream, disposeStream, type StreamContext } from '../crypto/stream.ts';
-import { fromBase64Url, randomBytes, toBase64Url, toHex } from '../encoding.ts';
+import { disposeStream, type StreamContext } from '../crypto/stream.ts';
 import { HypersendError } from '../errors.ts';
 import type { ChunkLayout } from '../files/chunk-layout.ts';
-import { enumerateFiles } from '../files/enumerate-files.ts';
-import { FileChunkSource } from '../files/file-source.ts';
-import { type ByteStream, type StreamChunk, StreamChunker } from '../files/stream-source.ts';
 import { sealChunkFrame } from './chunk-codec.ts';
-import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, negotiateChunkSize } from './chunk-size.ts';
-import { EngineBase, type EngineOptions } from './engine-base.ts';
+import { CHANNEL_GONE, goodbyeFor, type PumpHost, pumpFiles, pumpStream } from './chunk-pump.ts';
+import { MAX_CHUNK_SIZE, negotiateChunkSize } from './chunk-size.ts';
+import { EngineBase } from './engine-base.ts';
 import type { FrameChannel } from './frame-channel.ts';
-import { CHUNK_FRAME_OVERHEAD, decodeFrame, encodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
-import {
-  newTransferId,
-  type OfferAnswer,
-  type OfferEnvelope,
-  type RecipientRef,
-  type SenderIdentity,
-  sealOffer,
-} from './offer.ts';
+import { CHUNK_FRAME_OVERHEAD, decodeFrame, FRAME_VERSION, type Frame } from './framing.ts';
+import type { OfferAnswer, OfferEnvelope } from './offer.ts';
 import { Pacer } from './pacer.ts';
-import { deleteSenderRecord, loadSenderRecord, type SenderRecord, saveSenderRecord } from './sender-state.ts';
+import {
+  type PreparedSend,
+  prepareSend,
+  restoreSend,
+  type SenderOptions,
+  type SenderTuning,
+  type Source,
+} from './sender-setup.ts';
+import { deleteSenderRecord } from './sender-state.ts';
 import {
   bytesBefore,
   cancelledError,
@@ -33,51 +29,8 @@ import {
   Wakeup,
 } from './transfer-events.ts';
 
-/** What to send: files and folders (resumable), or one stream of unknown length (not resumable). */
-export type SendInput =
-  | { kind: 'files'; paths: string | readonly string[] }
-  | { kind: 'stream'; stream: ByteStream; name: string; mtimeMs?: number };
-
-/** Tuning shared by {@link TransferSender.create} and {@link TransferSender.restore}. */
-export interface SenderTuning extends EngineOptions {
-  /** Crypto backend (Node: `node:crypto` AEAD and BLAKE2b). */
-  backend: CryptoBackend;
-  /**
-   * Most plaintext bytes sent but not yet acknowledged; the sender stalls above it, so a slow
-   * receiver disk throttles the sender and bounds the receiver's queue. Default 32 MiB.
-   */
-  windowBytes?: number;
-  /** Chunks read ahead of the one being sealed and sent. Default 4. */
-  readAhead?: number;
-  /**
-   * Long-run send rate limit in plaintext bytes per second (at least 16 KiB/s), with a short
-   * burst allowance. Default: unlimited.
-   */
-  maxBytesPerSecond?: number;
-}
-
-/** Options of {@link TransferSender.create}. */
-export interface SenderOptions extends SenderTuning {
-  input: SendInput;
-  sender: SenderIdentity;
-  recipient: RecipientRef;
-  /** Plaintext bytes per chunk. Default 64 KiB (every peer accepts it). */
-  chunkSize?: number;
-  /**
-   * Where to keep the resume record (see sender-state.ts). Without it a restarted sender cannot
-   * resume. Files only: streams cannot be re-read.
-   */
-  stateDir?: string;
-  /**
-   * Files only: called once with the transfer key and the offer, before the key is wiped, to seal
-   * the key to more devices (the relay fan-out, transfers/relay-fanout.ts). Must not keep `key`.
-   */
-  onTransferKey?: (key: Uint8Array, offer: OfferEnvelope) => Promise<void>;
-}
-
-type Source =
-  | { kind: 'files'; files: FileChunkSource; layout: ChunkLayout }
-  | { kind: 'stream'; chunks: AsyncGenerator<StreamChunk>; produced: number; ended: boolean };
+// Moved to sender-setup.ts; re-exported so `@hypersend/client/transfer` and existing imports keep them.
+export type { SenderOptions, SenderTuning, SendInput } from './sender-setup.ts';
 
 const DEFAULT_WINDOW = 32 << 20;
 
@@ -127,15 +80,9 @@ export class TransferSender extends EngineBase {
   /** HELLO `maxChunkSize` of the receiver and our own channel's limit, once known. */
   #peerMaxChunk: number | undefined;
   #ownMaxChunk: number | undefined;
-  #streamTotal = 0;
 
-  private constructor(
-    ctx: StreamContext,
-    offer: OfferEnvelope,
-    source: Source,
-    chunkSize: number,
-    o: SenderTuning & { stateDir?: string | undefined },
-  ) {
+  private constructor(prepared: PreparedSend, o: SenderTuning) {
+    const { ctx, offer, source, chunkSize } = prepared;
     super(source.kind === 'files' ? bytesBefore(source.layout, source.layout.chunkCount) : undefined, o);
     this.#ctx = ctx;
     this.offer = offer;
@@ -144,7 +91,7 @@ export class TransferSender extends EngineBase {
     this.#chunkSize = chunkSize;
     this.#windowChunks = Math.max(2, Math.floor((o.windowBytes ?? DEFAULT_WINDOW) / chunkSize));
     this.#readAhead = Math.max(1, o.readAhead ?? 4);
-    this.#stateDir = o.stateDir;
+    this.#stateDir = prepared.stateDir;
     this.#pacer = o.maxBytesPerSecond === undefined ? undefined : new Pacer(o.maxBytesPerSecond);
   }
 
@@ -155,60 +102,7 @@ export class TransferSender extends EngineBase {
    * @throws HypersendError `invalid_argument` (nothing to send), `bad_manifest`, `io`.
    */
   static async create(o: SenderOptions): Promise<TransferSender> {
-    const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    const transferId = newTransferId();
-    const key = randomBytes(32);
-    const ctx = createStream(o.backend.aead, key, transferId);
-    if (o.input.kind === 'stream') {
-      const stream = {
-        version: 1 as const,
-        kind: 'stream' as const,
-        transferId,
-        chunkSize,
-        name: o.input.name,
-        mtime: Math.trunc(o.input.mtimeMs ?? Date.now()),
-      };
-      const offer = await sealOffer(ctx, key, { kind: 'stream', stream }, o.sender, o.recipient);
-      key.fill(0);
-      const chunker = new StreamChunker(o.input.stream, chunkSize);
-      const source: Source = { kind: 'stream', chunks: chunker.chunks(), produced: 0, ended: false };
-      return new TransferSender(ctx, offer, source, chunkSize, { ...o, stateDir: undefined });
-    }
-    const { files } = await enumerateFiles(o.input.paths);
-    if (files.length === 0) throw HypersendError.invalidArgument('nothing to send');
-    const src = new FileChunkSource(files, chunkSize);
-    const hasher = () => o.backend.createFileHasher();
-    const entries: ManifestFile[] = [];
-    for (let i = 0; i < files.length; i++) {
-      const f = files[i]!;
-      entries.push({
-        path: f.path,
-        size: f.size,
-        mtime: Math.trunc(f.mtimeMs),
-        mode: f.mode,
-        blake2b: toHex(await src.fileDigest(i, hasher)),
-      });
-    }
-    const manifest = createManifest({ transferId, chunkSize, files: entries });
-    const offer = await sealOffer(ctx, key, { kind: 'files', manifest }, o.sender, o.recipient);
-    await o.onTransferKey?.(key, offer);
-    if (o.stateDir !== undefined) {
-      await saveSenderRecord(o.stateDir, {
-        version: 1,
-        transferId,
-        key: toBase64Url(key),
-        offer,
-        chunkSize,
-        sources: files.map((f) => ({
-          absolutePath: f.absolutePath,
-          path: f.path,
-          size: f.size,
-          mtimeMs: f.mtimeMs,
-        })),
-      });
-    }
-    key.fill(0);
-    return new TransferSender(ctx, offer, { kind: 'files', files: src, layout: src.layout }, chunkSize, o);
+    return new TransferSender(await prepareSend(o), o);
   }
 
   /**
@@ -220,20 +114,7 @@ export class TransferSender extends EngineBase {
    * const t = await TransferSender.restore(senderRecordPath(stateDir, id), { backend });
    */
   static async restore(recordFile: string, o: SenderTuning & { stateDir: string }): Promise<TransferSender> {
-    const rec: SenderRecord = await loadSenderRecord(recordFile);
-    const ctx = createStream(o.backend.aead, fromBase64Url(rec.key), rec.transferId);
-    // Decrypting our own manifest proves key, id and offer still belong together.
-    const manifest = decryptManifest(ctx, fromBase64Url(rec.offer.encryptedManifest));
-    if (manifest.files.length !== rec.sources.length)
-      throw HypersendError.badManifest('sender record does not match its manifest');
-    const src = new FileChunkSource(rec.sources, rec.chunkSize);
-    const t = new TransferSender(
-      ctx,
-      rec.offer,
-      { kind: 'files', files: src, layout: src.layout },
-      rec.chunkSize,
-      o,
-    );
+    const t = new TransferSender(await restoreSend(recordFile, o), o);
     t.#sentUnknown = true;
     return t;
   }
@@ -417,24 +298,17 @@ export class TransferSender extends EngineBase {
       this.meter.path = p;
     });
     const source = this.#source;
+    const host = this.#pumpHost(pumpGen);
     const run = this.#checkFrameLimit(channel).then(() =>
       source.kind === 'files'
-        ? this.#pumpFiles(pumpGen, k, channel, source)
-        : this.#pumpStream(pumpGen, k, channel, source),
+        ? pumpFiles(host, k, channel, source, { readAhead: this.#readAhead, chunkSize: this.#chunkSize })
+        : pumpStream(host, k, channel, source),
     );
     run.catch((e: unknown) => {
       // The channel went away under us: its onClose follows, then a new channel resumes.
       if (e === CHANNEL_GONE || !this.#live(pumpGen)) return;
       const err = localError(e);
-      const goodbye: Frame =
-        err.code === 'source_changed'
-          ? { type: 'cancel', reason: 'sourceChanged', message: err.message }
-          : {
-              type: 'error',
-              code: /^[a-z0-9_]{1,64}$/u.test(err.code) ? err.code : 'io',
-              message: err.message,
-            };
-      void this.fail(err, goodbye);
+      void this.fail(err, goodbyeFor(err));
     });
   }
 
@@ -466,64 +340,16 @@ export class TransferSender extends EngineBase {
     return this.#live(gen);
   }
 
-  async #pumpFiles(
-    gen: PumpGen,
-    from: number,
-    channel: FrameChannel,
-    src: Extract<Source, { kind: 'files' }>,
-  ): Promise<void> {
-    const count = src.layout.chunkCount;
-    // Read-ahead: up to `readAhead` positional reads in flight into recycled buffers while the
-    // current chunk is sealed and the channel drains. Sealing copies into the frame, so a buffer
-    // is free again as soon as its chunk is sealed.
-    const pool: Uint8Array[] = Array.from({ length: this.#readAhead }, () => new Uint8Array(this.#chunkSize));
-    const reads: Array<{ buf: Uint8Array; p: Promise<Uint8Array> }> = [];
-    let nextRead = from;
-    const fill = (): void => {
-      while (reads.length < this.#readAhead && nextRead < count) {
-        const buf = pool.pop() as Uint8Array;
-        const p = src.files.readChunk(nextRead++, buf);
-        p.catch(() => undefined); // awaited below; abandoned reads after a disconnect must not be unhandled
-        reads.push({ buf, p });
-      }
+  /** The pump's view of this sender for one run (see chunk-pump.ts). */
+  #pumpHost(gen: PumpGen): PumpHost {
+    const pacer = this.#pacer;
+    return {
+      waitWindow: (index) => this.#waitWindow(index, gen),
+      live: () => this.#live(gen),
+      ...(pacer === undefined ? {} : { pace: (bytes: number) => pacer.take(bytes) }),
+      seal: (index, final, plain) => sealChunkFrame(this.#ctx, index, final, plain),
+      noteSent: (index) => this.#noteSent(index),
     };
-    fill();
-    for (let i = from; i < count; i++) {
-      if (!(await this.#waitWindow(i, gen))) return;
-      const r = reads.shift() as { buf: Uint8Array; p: Promise<Uint8Array> };
-      const plain = await r.p;
-      if (this.#pacer) await this.#pacer.take(plain.length);
-      if (!this.#live(gen)) return;
-      const frame = sealChunkFrame(this.#ctx, i, i === count - 1, plain);
-      pool.push(r.buf);
-      fill();
-      this.#noteSent(i);
-      await sendOn(channel, frame);
-    }
-    if (this.#live(gen)) await sendOn(channel, encodeFrame({ type: 'done', chunkCount: count }));
-  }
-
-  async #pumpStream(
-    gen: PumpGen,
-    from: number,
-    channel: FrameChannel,
-    src: Extract<Source, { kind: 'stream' }>,
-  ): Promise<void> {
-    if (from !== src.produced) throw new HypersendError('unsupported', 'a stream cannot be rewound');
-    while (!src.ended) {
-      if (!(await this.#waitWindow(src.produced, gen))) return;
-      const next = await src.chunks.next();
-      if (next.done) break;
-      const c = next.value;
-      if (this.#pacer) await this.#pacer.take(c.bytes.length);
-      src.produced = c.index + 1;
-      if (c.final) src.ended = true;
-      if (!this.#live(gen)) throw new HypersendError('peer_closed', 'channel lost mid-stream');
-      this.#noteSent(c.index);
-      this.#streamTotal += c.bytes.length;
-      await sendOn(channel, sealChunkFrame(this.#ctx, c.index, c.final, c.bytes));
-    }
-    if (this.#live(gen)) await sendOn(channel, encodeFrame({ type: 'done', chunkCount: src.produced }));
   }
 
   #onDone(chunkCount: number): void {
@@ -537,7 +363,7 @@ export class TransferSender extends EngineBase {
     void this.succeed(
       {
         transferId: this.transferId,
-        bytes: src.kind === 'files' ? bytesBefore(src.layout, expected) : this.#streamTotal,
+        bytes: src.kind === 'files' ? bytesBefore(src.layout, expected) : src.bytes,
         chunkCount: expected,
         sentChunks: this.#sentCount,
         resentChunks: this.#resent,
@@ -546,15 +372,6 @@ export class TransferSender extends EngineBase {
       true,
     );
   }
-}
-
-/** Marks a failed channel send: the channel's onClose decides what happens, not the pump. */
-const CHANNEL_GONE = Symbol('channel gone');
-
-function sendOn(channel: FrameChannel, frame: Uint8Array): Promise<void> {
-  return channel.send(frame).catch(() => {
-    throw CHANNEL_GONE;
-  });
 }
 
 function assertNever(x: never): never {
