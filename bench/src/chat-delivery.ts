@@ -26,311 +26,18 @@
  * `--send-rate` so the figure measures the delivery path and not the limit; the value is
  * printed. CPU cores used by the server and by this (client) process are reported per phase.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  type ChatMessageView,
-  createClient,
-  type HypersendClient,
-  MemoryIdentityStore,
-  MemoryKeyStore,
-} from '@hypersend/client';
-import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@hypersend/protocol';
-import WebSocket from 'ws';
 import { compared, emitResult, type Figure } from './lib/bench-result.ts';
-import { cpuSeconds, machineBusySeconds, rssBytes } from './lib/signaling-proc.ts';
+import { type Driver, makePair, type Pair, rawDriver, sdkDriver } from './lib/chat-delivery-drivers.ts';
+import { type ChatDeliveryOptions, chatDeliveryOptions } from './lib/chat-delivery-options.ts';
+import { measurePhase, type PhaseResult } from './lib/chat-delivery-phase.ts';
+import { rssBytes } from './lib/signaling-proc.ts';
 import { type ServerProcess, startServerProcess } from './lib/signaling-server-process.ts';
 
-interface Options {
-  tiny: boolean;
-  pairs: number;
-  messages: number;
-  durationS: number;
-  window: number;
-  sendRate: number;
-  /** After the last send, how long to wait for outstanding deliveries. */
-  drainS: number;
-}
-
-function options(argv = process.argv.slice(2)): Options {
-  const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const num = (name: string, fallback: number): number => {
-    const v = get(name);
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
-    return n;
-  };
-  const known = ['tiny', 'pairs', 'messages', 'duration', 'window', 'send-rate', 'drain'];
-  for (const a of argv)
-    if (!known.some((k) => a === `--${k}` || a.startsWith(`--${k}=`)))
-      throw new Error(`unknown argument ${a}`);
-  const tiny = argv.includes('--tiny');
-  const sendRate = num('send-rate', 100_000);
-  // The config schema's range (signaling/src/config.ts): fail here rather than in the server.
-  if (sendRate > 100_000) throw new Error('--send-rate must be at most 100000');
-  return {
-    tiny,
-    pairs: num('pairs', tiny ? 1 : 4),
-    messages: num('messages', tiny ? 40 : 2_000),
-    // --tiny is bounded by count; the time bound only catches a stalled run on a loaded machine.
-    durationS: num('duration', tiny ? 20 : 10),
-    window: num('window', tiny ? 4 : 16),
-    sendRate,
-    drainS: num('drain', 30),
-  };
-}
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted.length === 0
-    ? Number.NaN
-    : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-
-/** A registered, logged-in SDK client; requests get a generous timeout for the loaded machine. */
-async function newUser(url: string, prefix: string): Promise<{ client: HypersendClient; username: string }> {
-  const client = createClient({
-    serverUrl: url,
-    identityStore: new MemoryIdentityStore(),
-    keyStore: new MemoryKeyStore(),
-    signaling: { backoff: { baseMs: 50, capMs: 500 }, requestTimeoutMs: 30_000 },
-  });
-  const username = `${prefix}${randomBytes(5).toString('hex')}`;
-  await client.register(username, `pw-${randomBytes(12).toString('base64url')}`);
-  return { client, username };
-}
-
-interface Pair {
-  sender: HypersendClient;
-  recipient: HypersendClient;
-  conversation: string;
-}
-
-async function makePair(url: string, index: number): Promise<Pair> {
-  const [a, b] = await Promise.all([newUser(url, `cs${index}`), newUser(url, `cr${index}`)]);
-  await a.client.contacts.request(b.username);
-  const incoming = (await b.client.contacts.list()).find((c) => c.username === a.username);
-  if (!incoming) throw new Error(`pair ${index}: contact request did not arrive`);
-  await b.client.contacts.accept(incoming.userId);
-  await Promise.all([a.client.connect(), b.client.connect()]);
-  const conv = await a.client.chat.create([b.client.me!.userId]);
-  return { sender: a.client, recipient: b.client, conversation: conv.id };
-}
-
-/** How one phase drives its pairs: a send per message, deliveries reported by key. */
-interface Driver {
-  /** Send message `key` on pair `p`; resolves when the server acknowledged it (`chat.sent`). */
-  send(p: number, key: string): Promise<void>;
-  /** Calls `delivered(key)` for every message a recipient receives. */
-  onDelivered(delivered: (key: string) => void): void;
-  close(): void;
-}
-
-/** What one phase measured. */
-export interface PhaseResult {
-  client: 'sdk' | 'raw';
-  sent: number;
-  sendErrors: number;
-  delivered: number;
-  seconds: number;
-  deliveredPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  serverCores: number;
-  clientCores: number;
-  otherCores: number;
-}
-
-/** Closed loop with `window` sends in flight per pair, bounded by count and time, then drained. */
-async function measure(
-  client: PhaseResult['client'],
-  driver: Driver,
-  o: Options,
-  serverPid: number,
-): Promise<PhaseResult> {
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let delivered = 0;
-  let lastDelivery = 0;
-  driver.onDelivered((key) => {
-    const t0 = sentAt.get(key);
-    if (t0 === undefined) return;
-    sentAt.delete(key);
-    lastDelivery = performance.now();
-    latencies.push(lastDelivery - t0);
-    delivered++;
-  });
-  const cpu0 = { server: cpuSeconds(serverPid), client: cpuSeconds(process.pid), all: machineBusySeconds() };
-  const start = performance.now();
-  const stopAt = start + o.durationS * 1000;
-  let sent = 0;
-  let sendErrors = 0;
-  let firstError: unknown;
-  const pairLoop = async (p: number): Promise<void> => {
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < o.messages && performance.now() < stopAt) {
-        const key = `m_${client}_${p}_${next++}`;
-        sentAt.set(key, performance.now());
-        try {
-          await driver.send(p, key);
-          sent++;
-        } catch (err) {
-          sentAt.delete(key);
-          sendErrors++;
-          firstError ??= err;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: o.window }, lane));
-  };
-  await Promise.all(Array.from({ length: o.pairs }, (_, p) => pairLoop(p)));
-  const drainUntil = performance.now() + o.drainS * 1000;
-  while (delivered < sent && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
-  const end = performance.now();
-  const s = (end - start) / 1000;
-  const serverCores = (cpuSeconds(serverPid) - cpu0.server) / s;
-  const clientCores = (cpuSeconds(process.pid) - cpu0.client) / s;
-  const otherCores = Math.max(0, (machineBusySeconds() - cpu0.all) / s - serverCores - clientCores);
-  if (firstError !== undefined) console.error(`${client}: first send error: ${String(firstError)}`);
-  if (delivered < sent)
-    console.error(`${client}: ${sent - delivered} acknowledged messages not delivered within ${o.drainS} s`);
-  const seconds = ((delivered > 0 ? lastDelivery : end) - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    client,
-    sent,
-    sendErrors,
-    delivered,
-    seconds,
-    deliveredPerS: delivered / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    maxMs: latencies.at(-1) ?? Number.NaN,
-    serverCores,
-    clientCores,
-    otherCores,
-  };
-}
-
-/** The SDK on both ends: `chat.send` seals per device, the recipient opens and verifies. */
-function sdkDriver(pairs: Pair[]): Driver {
-  return {
-    send: async (p, key) => {
-      const pair = pairs[p]!;
-      await pair.sender.chat.send(pair.conversation, key);
-    },
-    onDelivered(delivered) {
-      for (const pair of pairs)
-        pair.recipient.chat.on('message', (m: ChatMessageView) => {
-          if (!m.outgoing && m.kind === 'text' && m.conversation === pair.conversation && m.text)
-            delivered(m.text);
-        });
-    },
-    close() {
-      for (const pair of pairs) {
-        pair.sender.close();
-        pair.recipient.close();
-      }
-    },
-  };
-}
-
-/** One raw WebSocket as a device: `hello` awaited, subscribed with `chat.sync`. */
-async function rawDevice(
-  wsUrl: string,
-  client: HypersendClient,
-  onFrame: (frame: { type: string; [k: string]: unknown }) => void,
-): Promise<WebSocket> {
-  const token = await client.session.token();
-  const ws = new WebSocket(`${wsUrl}?device=${encodeURIComponent(client.device!.deviceId)}`, [
-    WS_SUBPROTOCOL,
-    `${WS_BEARER_PREFIX}${token}`,
-  ]);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('raw client: no hello/chat.synced in 30 s')), 30_000);
-    ws.on('error', reject);
-    ws.on('close', (code) => reject(new Error(`raw client: closed ${code} before chat.synced`)));
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { type: string; [k: string]: unknown };
-      if (frame.type === 'hello') ws.send(JSON.stringify({ type: 'chat.sync', id: 'sync' }));
-      else if (frame.type === 'chat.synced') {
-        clearTimeout(timer);
-        resolve();
-      }
-      onFrame(frame);
-    });
-  });
-  return ws;
-}
-
-/**
- * The chat frames of protocol/PROTOCOL.md on plain `ws` sockets, for the same devices the SDK
- * registered: envelopes of the SDK's size with random bytes (the server never looks inside), and
- * no sealing or opening, so the phase shows what the server delivers when the clients cost little.
- */
-async function rawDriver(pairs: Pair[], wsUrl: string): Promise<Driver> {
-  let delivered: (key: string) => void = () => {};
-  const pending = new Map<string, { resolve(): void; reject(err: Error): void }>();
-  const senders: WebSocket[] = [];
-  const recipients: WebSocket[] = [];
-  const b64 = (n: number) => randomBytes(n).toString('base64url');
-  for (const pair of pairs) {
-    // The SDK sockets go first: the raw ones take over the same devices.
-    pair.sender.close();
-    pair.recipient.close();
-    senders.push(
-      await rawDevice(wsUrl, pair.sender, (f) => {
-        const ref = typeof f.ref === 'string' ? f.ref : undefined;
-        const waiter = ref === undefined ? undefined : pending.get(ref);
-        if (waiter === undefined) return;
-        pending.delete(ref!);
-        if (f.type === 'chat.sent') waiter.resolve();
-        else waiter.reject(new Error(`raw send: ${JSON.stringify(f)}`));
-      }),
-    );
-    recipients.push(
-      await rawDevice(wsUrl, pair.recipient, (f) => {
-        const m = f.message as { messageId?: string } | undefined;
-        if (f.type === 'chat.message' && m?.messageId) delivered(m.messageId);
-      }),
-    );
-  }
-  // ~ what the SDK seals for a short text: the JSON body with its context plus the 16-byte MAC.
-  const BOX_BYTES = 180;
-  return {
-    send: (p, key) => {
-      const pair = pairs[p]!;
-      const to = (c: HypersendClient) => ({
-        user: c.me!.userId,
-        device: c.device!.deviceId,
-        nonce: b64(24),
-        box: b64(BOX_BYTES),
-      });
-      const frame = {
-        type: 'chat.send',
-        id: key,
-        conversation: pair.conversation,
-        messageId: key,
-        kind: 'text',
-        envelopes: [to(pair.recipient), to(pair.sender)],
-      };
-      return new Promise<void>((resolve, reject) => {
-        pending.set(key, { resolve, reject });
-        senders[p]!.send(JSON.stringify(frame));
-      });
-    },
-    onDelivered(d) {
-      delivered = d;
-    },
-    close() {
-      for (const ws of [...senders, ...recipients]) ws.terminate();
-      for (const w of pending.values()) w.reject(new Error('closed'));
-    },
-  };
-}
+export type { PhaseResult } from './lib/chat-delivery-phase.ts';
 
 /** What one run measured: the SDK phase and the raw-frame phase on the same server. */
 export interface ChatDeliveryResult {
@@ -342,7 +49,7 @@ export interface ChatDeliveryResult {
 }
 
 /** Run the benchmark against a server process it starts and stops. */
-export async function runChatDelivery(o: Options): Promise<ChatDeliveryResult> {
+export async function runChatDelivery(o: ChatDeliveryOptions): Promise<ChatDeliveryResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'hypersend-bench-chat-'));
   let server: ServerProcess | null = null;
   const drivers: Driver[] = [];
@@ -372,7 +79,7 @@ export async function runChatDelivery(o: Options): Promise<ChatDeliveryResult> {
     for (let i = 0; i < o.pairs; i++) sdkPairs.push(await makePair(srv.url, i));
     const sdk = sdkDriver(sdkPairs);
     drivers.push(sdk);
-    const sdkResult = await measure('sdk', sdk, o, srv.pid);
+    const sdkResult = await measurePhase('sdk', sdk, o, srv.pid);
     sdk.close();
     printPhase(sdkResult);
 
@@ -382,7 +89,7 @@ export async function runChatDelivery(o: Options): Promise<ChatDeliveryResult> {
     drivers.push(sdkDriver(rawPairs));
     const raw = await rawDriver(rawPairs, srv.wsUrl);
     drivers.push(raw);
-    const rawResult = await measure('raw', raw, o, srv.pid);
+    const rawResult = await measurePhase('raw', raw, o, srv.pid);
     printPhase(rawResult);
     return {
       pairs: o.pairs,
@@ -447,7 +154,7 @@ function figures(r: ChatDeliveryResult): Figure[] {
 }
 
 async function main(): Promise<void> {
-  const o = options();
+  const o = chatDeliveryOptions();
   const r = await runChatDelivery(o);
   console.log(`server RSS at the end ${r.serverRssMiB.toFixed(0)} MiB`);
   emitResult({ bench: 'chat-delivery', tiny: o.tiny, figures: figures(r), details: r });
