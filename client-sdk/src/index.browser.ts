@@ -22,6 +22,20 @@ export {
   type IndexedDbStoreOptions,
 } from './browser/indexeddb-stores.ts';
 export {
+  discardPartial,
+  type PartialReceiveInfo,
+  partialReceiveOf,
+  STALE_PARTIAL_MS,
+  sweepStalePartials,
+} from './browser/partials.ts';
+export {
+  IndexedDbProgressStore,
+  type PartialReceive,
+  type ProgressStore,
+  progressStore,
+  useProgressStore,
+} from './browser/progress-store.ts';
+export {
   DEFAULT_MEMORY_CAP_BYTES,
   deleteReceivedFile,
   downloadReceivedFile,

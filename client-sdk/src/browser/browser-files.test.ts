@@ -11,6 +11,7 @@ import { FileChunkSource as NodeChunkSource } from '../files/file-source.ts';
 import { blake2b512, tempDir } from '../files/test-support.ts';
 import { FileChunkSource } from './blob-chunk-source.ts';
 import { enumerateFiles } from './blob-files.ts';
+import { MemorySink } from './memory-sink.ts';
 import { deleteReceivedFile, readReceivedFile, receiveTargets } from './receive-targets.ts';
 import { TransferSink } from './transfer-sink.ts';
 
@@ -123,7 +124,7 @@ describe('browser TransferSink (memory target)', () => {
     await first.write(0, await source.readChunk(0));
     await first.finish();
     await expect(open(incoming)).rejects.toMatchObject({ code: 'file_exists' });
-    await expect(open(incoming, { overwrite: true })).resolves.toBeInstanceOf(TransferSink);
+    await expect(open(incoming, { overwrite: true })).resolves.toBeInstanceOf(MemorySink);
   });
 
   it('refuses a receive folder name that could climb out of the storage root', async () => {
@@ -138,7 +139,7 @@ describe('browser TransferSink (memory target)', () => {
     expect((err as HypersendError).details).toEqual({ capBytes: 1 << 20 });
     // What fits still fits afterwards: the refused reservation was released.
     const { incoming } = await manifestOf([new File([bytes(1000)], 'small.bin')]);
-    await expect(open(incoming)).resolves.toBeInstanceOf(TransferSink);
+    await expect(open(incoming)).resolves.toBeInstanceOf(MemorySink);
   });
 
   it('deleting a received file frees its share of the memory cap', async () => {
@@ -150,6 +151,6 @@ describe('browser TransferSink (memory target)', () => {
     await expect(open(incoming, again)).rejects.toMatchObject({ code: 'payload_too_large' });
     await deleteReceivedFile(target, 'a.bin');
     await expect(readReceivedFile(target, 'a.bin')).rejects.toMatchObject({ code: 'not_found' });
-    await expect(open(incoming, again)).resolves.toBeInstanceOf(TransferSink);
+    await expect(open(incoming, again)).resolves.toBeInstanceOf(MemorySink);
   });
 });

@@ -17,6 +17,8 @@ export interface FileWriter {
 /** One receive folder, whatever stores it. */
 export interface ReceiveDirectory {
   readonly kind: 'picked' | 'opfs' | 'memory';
+  /** The folder's handle (picked and OPFS): partial data of a resumable receive is staged in it. */
+  readonly root?: FileSystemDirectoryHandle;
   exists(segments: readonly string[]): Promise<boolean>;
   /** @throws HypersendError `payload_too_large` (memory cap), `io`. */
   create(segments: readonly string[], size: number, overwrite: boolean): Promise<FileWriter>;
@@ -106,6 +108,16 @@ export async function downloadReceivedFile(dir: string, path: string): Promise<v
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/**
+ * The existing OPFS folder `name` (a receive target's name), or undefined when there is none or
+ * no OPFS. Never creates anything: housekeeping of stale partials uses it.
+ */
+export async function existingOpfsFolder(name: string): Promise<FileSystemDirectoryHandle | undefined> {
+  const root = await opfsRoot();
+  if (root === undefined) return undefined;
+  return descend(root, folderSegments(name), false).catch(() => undefined);
+}
+
 async function opfsRoot(): Promise<FileSystemDirectoryHandle | undefined> {
   try {
     return await globalThis.navigator?.storage?.getDirectory?.();
@@ -140,7 +152,7 @@ type Movable = { move?: (name: string) => Promise<void> };
 class HandleDirectory implements ReceiveDirectory {
   constructor(
     readonly kind: 'picked' | 'opfs',
-    private readonly root: FileSystemDirectoryHandle,
+    readonly root: FileSystemDirectoryHandle,
   ) {}
 
   async exists(segments: readonly string[]): Promise<boolean> {
