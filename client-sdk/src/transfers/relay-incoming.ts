@@ -196,15 +196,17 @@ export async function runRelayReceiver(
     t.succeed(r);
     channel.close();
   });
+  let gone: HypersendError | undefined;
   rx.on('error', (e) => {
-    t.fail(fromEngineError(e, 'receiver'));
+    // After the engine's cleanup: when the object is gone, the `.part` is deleted by now.
+    t.fail(gone ?? fromEngineError(e, 'receiver'));
     channel.close();
   });
   rx.on('disconnected', (err) => {
     // Another device acknowledged the object first (or it expired): there is nothing to wait or
-    // resume for. Fail with that code at once, delete the `.part`, drop the notice.
+    // resume for. End now (the engine deletes `.part` and record), fail with that code, drop the notice.
     if (!HypersendError.is(err, 'relay_object_gone')) return;
-    t.fail(err);
+    gone = err;
     rx.cancel('relay object gone');
     void d.relay.dismiss(d.notice.id).catch(() => undefined);
   });

@@ -35,6 +35,7 @@ export class RelayFront {
   #backend: number | undefined;
   #cutAfter: number | undefined;
   #cutUploadAfter: number | undefined;
+  #hold: { afterBytes: number; held: () => void; cut: Promise<void> } | undefined;
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -54,6 +55,20 @@ export class RelayFront {
 
   cutNextDownload(afterBytes: number): void {
     this.#cutAfter = afterBytes;
+  }
+
+  /**
+   * The next object download stalls after `afterBytes` of its body (`held` resolves then) until
+   * `cut()` drops its connection, like a slow link that then breaks: the client's retry comes later.
+   */
+  holdNextDownload(afterBytes: number): { held: Promise<void>; cut(): void } {
+    let held!: () => void;
+    let cut!: () => void;
+    const heldP = new Promise<void>((ok) => {
+      held = ok;
+    });
+    this.#hold = { afterBytes, held, cut: new Promise<void>((ok) => (cut = ok)) };
+    return { held: heldP, cut };
   }
 
   /** The next tus PATCH is cut after `afterBytes` of its body reached the relay, like a lost connection. */
@@ -89,6 +104,9 @@ export class RelayFront {
       /^bytes=\d+-$/u.test(req.headers.range ?? '');
     const cut = isDownload ? this.#cutAfter : undefined;
     if (cut !== undefined) this.#cutAfter = undefined;
+    const hold = isDownload ? this.#hold : undefined;
+    if (hold !== undefined) this.#hold = undefined;
+    let holding = false;
     const up = request(
       { host: '127.0.0.1', port: this.#backend, method: req.method, path, headers: req.headers },
       (upRes) => {
@@ -97,6 +115,18 @@ export class RelayFront {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         let sent = 0;
         upRes.on('data', (d: Buffer) => {
+          if (holding) return;
+          if (hold !== undefined && sent + d.length > hold.afterBytes) {
+            holding = true;
+            res.write(d.subarray(0, hold.afterBytes - sent));
+            upRes.pause();
+            hold.held();
+            void hold.cut.then(() => {
+              res.socket?.destroy();
+              upRes.destroy();
+            });
+            return;
+          }
           if (cut !== undefined && sent + d.length > cut) {
             res.write(d.subarray(0, cut - sent));
             res.socket?.destroy();
