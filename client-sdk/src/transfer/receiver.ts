@@ -234,8 +234,8 @@ export class TransferReceiver extends EngineBase {
     // accepting the same offer again (this process or a restarted one) resumes. Anything else
     // (cancel, tamper, integrity or disk failure) ends the transfer for good.
     if (!(keepsResumeState(err) && this.#t.kind === 'files')) await this.#t.sink.abort();
-    // Keep `.part` and record, but never leak the file handle. Optional call: the browser build's
-    // sink (browser/transfer-sink.ts) does not resume and has nothing to close.
+    // Keep `.part` and record, but never leak the file handle. Optional call: the browser's
+    // in-memory sink (browser/memory-sink.ts) does not resume and has nothing to close.
     else await (this.#t.sink as { close?: () => Promise<void> }).close?.();
   }
 

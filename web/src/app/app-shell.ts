@@ -9,6 +9,7 @@ import { el, replaceChildren } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 import { safetyNumberView } from './safety-number-view.ts';
 import { sendFilesView } from './send-files-view.ts';
+import { sweepOldPartials } from './transfer-adapter.ts';
 import { transfersView } from './transfers-view.ts';
 
 /** What the shell needs from the page around it. */
@@ -46,6 +47,7 @@ export async function openShell(client: HypersendClient, host: ShellHost): Promi
   // Listening for offers before connecting: files stored on the relay while this device was
   // offline are offered as soon as the connection is up.
   const transfers = transfersView(client, banner);
+  void sweepOldPartials(); // partial receives nobody resumed for a week
   try {
     await client.connect();
   } catch (err) {

@@ -3,10 +3,14 @@
 // files is here, so the views stay the same when the SDK's browser pieces change.
 import {
   acceptInto,
+  discardPartial,
   type HypersendClient,
   type IncomingTransfer,
+  type PartialReceiveInfo,
+  partialReceiveOf,
   readReceivedFile,
   sendFiles as sdkSendFiles,
+  sweepStalePartials,
   type Transfer,
 } from '@hypersend/client/browser';
 
@@ -31,8 +35,9 @@ export interface AcceptedOffer {
  * const { transfer, files } = acceptOffer(offer);
  * transfer.on('done', async () => show(await files()));
  */
-export function acceptOffer(offer: IncomingTransfer): AcceptedOffer {
-  const folder = `received/${offer.transferId}`;
+export function acceptOffer(offer: IncomingTransfer, resuming?: PartialReceiveInfo): AcceptedOffer {
+  // A resumption goes back where the page before the reload put it (the same folder anyway).
+  const folder = resuming?.dir ?? `received/${offer.transferId}`;
   const transfer = acceptInto(offer, folder);
   return {
     transfer,
@@ -45,6 +50,32 @@ export function acceptOffer(offer: IncomingTransfer): AcceptedOffer {
       return out;
     },
   };
+}
+
+/**
+ * If `offer` continues a receive this browser started before a reload or crash: how far it got.
+ *
+ * @example
+ * const resuming = await resumptionOf(offer); // { fraction: 0.43, ... } → "Resuming at 43%"
+ */
+export function resumptionOf(offer: IncomingTransfer): Promise<PartialReceiveInfo | undefined> {
+  return partialReceiveOf(offer).catch(() => undefined);
+}
+
+/**
+ * Free what an unfinished earlier receive of `offer` left in browser storage (declined, or the
+ * sender withdrew the offer). Nothing to free is fine.
+ */
+export function discardPartialOf(offer: IncomingTransfer): Promise<void> {
+  return discardPartial(offer.transferId).catch(() => undefined);
+}
+
+/** Delete partial receives nobody resumed for a week (the SDK's bound); run once at startup. */
+export function sweepOldPartials(): Promise<void> {
+  return sweepStalePartials().then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /**

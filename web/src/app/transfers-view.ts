@@ -1,11 +1,16 @@
 // Files in flight, both directions: incoming offers to accept or decline, and one progress row per
 // transfer with bytes, rate, ETA and the path the bytes take. File names and sender names come from
 // peers and are set as text only.
-import type { HypersendClient, IncomingTransfer, Transfer } from '@hypersend/client/browser';
+import type {
+  HypersendClient,
+  IncomingTransfer,
+  PartialReceiveInfo,
+  Transfer,
+} from '@hypersend/client/browser';
 import { el } from './dom.ts';
 import type { ErrorBanner } from './error-banner.ts';
 import { describePath, formatBytes, formatEta, formatRate } from './format.ts';
-import { type AcceptedFile, acceptOffer } from './transfer-adapter.ts';
+import { type AcceptedFile, acceptOffer, discardPartialOf, resumptionOf } from './transfer-adapter.ts';
 
 /** The transfers panel. */
 export interface TransfersView {
@@ -120,11 +125,33 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
       li.remove();
       syncEmpty();
     };
-    offer.on('cancelled', () => settle());
+    // A re-offer of a transfer this browser was receiving before a reload: say so, and accepting
+    // continues where it stopped (same folder, nothing to pick).
+    let resuming: PartialReceiveInfo | undefined;
+    void resumptionOf(offer).then((info) => {
+      if (info === undefined || !li.isConnected) return;
+      resuming = info;
+      li.dataset.resuming = String(info.bytes);
+      const percent = Math.floor(info.fraction * 100);
+      li.insertBefore(
+        el(
+          'p',
+          { class: 'offer-resume' },
+          `Resuming at ${percent}% (${formatBytes(info.bytes)} of ${formatBytes(info.total)} already here).`,
+        ),
+        li.querySelector('.actions'),
+      );
+      accept.textContent = 'Resume';
+      accept.setAttribute('aria-label', `Resume files from ${who} at ${percent}%`);
+    });
+    offer.on('cancelled', () => {
+      settle();
+      void discardPartialOf(offer); // the sender gave up: free what the earlier page stored
+    });
     accept.addEventListener('click', () => {
       settle();
       try {
-        const accepted = acceptOffer(offer);
+        const accepted = acceptOffer(offer, resuming);
         track(accepted.transfer, `from ${who}: ${offer.files.map((f) => f.path).join(', ')}`, accepted.files);
       } catch (err) {
         banner.show(err, 'Could not accept the files');
@@ -133,6 +160,7 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
     decline.addEventListener('click', () => {
       settle();
       offer.decline().catch((err: unknown) => banner.show(err, 'Could not decline'));
+      void discardPartialOf(offer);
     });
     // Announced through the list's live region; focus stays where the user is typing.
     offers.append(li);
