@@ -13,6 +13,7 @@ import { localChunkLimit } from '../webrtc/local-limits.ts';
 import { PeerSession } from '../webrtc/peer-session.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
 import { answerChunkQuery } from './chunk-size-query.ts';
+import { decodeTransferControl } from './control-decoder.ts';
 import { hasTurn, iceConfigFor } from './ice-servers.ts';
 import { type IncomingTransfer, openIncoming } from './incoming.ts';
 import { runOutgoing, type SendOptions, type SendSource } from './outgoing.ts';
@@ -20,7 +21,6 @@ import { RelayAccess } from './relay-access.ts';
 import { RelayInbox } from './relay-incoming.ts';
 import { sessionSignals } from './session-signals.ts';
 import { type ControlHandler, routeKey, type TransferContext } from './transfer-context.ts';
-import { TransferControl } from './transfer-control.ts';
 import { Transfer } from './transfer-handle.ts';
 import { keepTurnFresh } from './turn-refresh.ts';
 
@@ -167,12 +167,23 @@ class NodeTransferService implements TransferService {
 
   #onSignal(s: IncomingSignal): void {
     if (s.kind !== 'transfer') return;
-    const parsed = TransferControl.safeParse(s.data);
-    if (!parsed.success) {
-      this.#log.warn({ from: s.from }, 'dropping malformed transfer control');
+    const decoded = decodeTransferControl(s.data);
+    if (decoded.kind === 'unknown') {
+      // A newer peer's control (PROTOCOL.md "Transfer control": unknown types are ignored, not answered).
+      this.#log.debug(
+        { from: s.from, v: decoded.v, t: decoded.t },
+        'ignoring transfer control of unknown type',
+      );
       return;
     }
-    let msg = parsed.data;
+    if (decoded.kind === 'malformed') {
+      this.#log.warn(
+        { from: s.from, t: decoded.t, issue: decoded.issue },
+        'dropping malformed transfer control',
+      );
+      return;
+    }
+    let msg = decoded.msg;
     if (msg.t === 'offer-part') {
       // A long offer arrives in parts (transfer/offer-parts.ts); joined, it is one offer.
       const envelope = this.#offerParts.add(routeKey(s.sid, s.from), msg);
