@@ -15,7 +15,8 @@ import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
 /**
  * Options of {@link browserTransfers}. `relayUrl`: the store-and-forward relay (default: what
  * signaling advertises at `GET /v1/config`; `null`: none) — a page with a CSP passes the relay its
- * `connect-src` allows. No `stateDir`: nothing survives a reload.
+ * `connect-src` allows. No `stateDir`: a sender starts over after a reload; a receiver into OPFS
+ * resumes from its IndexedDB progress record (BROWSER.md, "Resume after a reload").
  */
 export type BrowserTransfersOptions = Pick<
   NodeTransfersOptions,
