@@ -8,7 +8,11 @@ import type { RelayNoticeStore } from './notice-store.ts';
 
 /** Limits of the notice service; the defaults are the production values. */
 export interface NoticeLimits {
-  /** Unexpired notices one recipient may hold (a flood from a contact stops here). Default 200. */
+  /**
+   * Unexpired notices one recipient user may hold, over all their devices (a flood from a contact
+   * stops here). Default 1600: the relay's 100 pending objects per recipient, each announced to up
+   * to 16 devices (the SDK's relay fan-out), so this limit never binds before the relay's does.
+   */
   maxPendingPerRecipient: number;
   /** Latest `expiresAt` accepted, from now. Default 30 days (the relay keeps objects 7 days). */
   maxLifetimeMs: number;
@@ -17,7 +21,7 @@ export interface NoticeLimits {
 }
 
 export const DEFAULT_NOTICE_LIMITS: NoticeLimits = {
-  maxPendingPerRecipient: 200,
+  maxPendingPerRecipient: 1600,
   maxLifetimeMs: 30 * 86_400_000,
   maxListed: 100,
 };
