@@ -1,14 +1,6 @@
 // The signaling connection of one device: connect and reconnect, requests matched to answers,
 // and server frames turned into typed events. Wire codec, close policy and heartbeat live beside it.
-import {
-  type ChatClientMessage,
-  type ClientMessage,
-  type DeviceAddress,
-  type SignalKind,
-  WS_BEARER_PREFIX,
-  WS_SUBPROTOCOL,
-  WS_TICKET_PREFIX,
-} from '@hypersend/protocol';
+import type { ChatClientMessage, ClientMessage, DeviceAddress, SignalKind } from '@hypersend/protocol';
 import { serverError } from '../api/http-error.ts';
 import { type Clock, type Logger, silentLogger, systemClock, type TimerHandle } from '../api/runtime.ts';
 import { HypersendError } from '../errors.ts';
@@ -24,6 +16,7 @@ import type {
   SignalingState,
   WsCredential,
 } from './signaling-types.ts';
+import { dialSignaling } from './socket-dial.ts';
 import { type WebSocketLike, WS_OPEN } from './websocket-like.ts';
 
 // Moved to signaling-types.ts; re-exported so existing imports of this module keep working.
@@ -211,35 +204,29 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     }
     if (gen !== this.generation) return;
     this.freshCredential = false;
-    const prefix = credential.kind === 'bearer' ? WS_BEARER_PREFIX : WS_TICKET_PREFIX;
-    const url = `${this.options.url}?device=${encodeURIComponent(this.options.deviceId)}`;
+    let helloDeadline: TimerHandle | undefined;
     let ws: WebSocketLike;
     try {
-      ws = new this.options.WebSocket(url, [WS_SUBPROTOCOL, `${prefix}${credential.value}`]);
+      ws = dialSignaling(this.options.WebSocket, this.options.url, this.options.deviceId, credential, {
+        message: (data) => {
+          if (gen === this.generation) this.onFrame(data);
+        },
+        close: (code, reason, refusedStatus) => {
+          this.clock.clearTimeout(helloDeadline);
+          if (gen === this.generation) this.onClose(code, reason, refusedStatus);
+        },
+      });
     } catch (err) {
       this.log.warn({ err: String(err) }, 'websocket constructor failed');
       this.retry(undefined);
       return;
     }
     this.ws = ws;
-    let refusedStatus: number | undefined;
-    const helloDeadline = this.clock.setTimeout(() => {
+    helloDeadline = this.clock.setTimeout(() => {
       if (gen !== this.generation || this.stateValue === 'open') return;
       this.log.warn({ timeoutMs: this.connectTimeoutMs }, 'no hello in time');
       this.dropSocket(gen, 4000, 'connect timeout');
     }, this.connectTimeoutMs);
-    ws.addEventListener('message', (event) => {
-      if (gen === this.generation) this.onFrame(event.data);
-    });
-    ws.addEventListener('error', (event) => {
-      // `ws` reports a refused upgrade as "Unexpected server response: 401"; browsers say nothing.
-      const match = /Unexpected server response: (\d{3})/.exec(event.message ?? '');
-      if (match) refusedStatus = Number(match[1]);
-    });
-    ws.addEventListener('close', (event) => {
-      this.clock.clearTimeout(helloDeadline);
-      if (gen === this.generation) this.onClose(event.code, event.reason, refusedStatus);
-    });
   }
 
   /** Give up on the current socket now (dead or stuck) and handle it as closed with `code`. */
