@@ -26,7 +26,11 @@ export type SendSource = string | readonly string[] | { stream: ByteStream; name
 
 /** Options of `client.send`. */
 export interface SendOptions {
-  /** Device id (or name) of the recipient to send to. Default: the first of their online devices. */
+  /**
+   * Device id (or name) of the recipient to send to. Default: the first of their online devices;
+   * through the relay from the start (all offline, or `relay: 'only'`), every device of theirs
+   * whose key is not blocked, at most 16 (FORMAT.md §8). Given, it is the only device either way.
+   */
   device?: string;
   /** How long to wait for accept/decline. Default 120 s; then `offer_timeout`. */
   answerTimeoutMs?: number;

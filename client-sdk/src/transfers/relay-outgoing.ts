@@ -61,6 +61,8 @@ export class RelayFallback {
   /** The upload's location and header, also kept here for clients without a state folder. */
   #state: SavedRelayUpload | undefined;
   #restarts = 0;
+  /** Devices told about the object: a retried or restarted announcement skips them. */
+  readonly #announced = new Set<string>();
 
   constructor(o: RelayFallbackOptions) {
     this.#o = o;
@@ -139,7 +141,6 @@ export class RelayFallback {
         : (resume.header ?? encodeObjectHeader(tx.offer, 1));
     const devices = devicesInHeader(header);
     ctx.log.info({ transferId: tx.transferId, devices: devices.length }, 'relay object sealed to devices');
-    const announced = new Set<string>();
     const tus = await relay.tus();
     const channel = new RelayUploadChannel({
       tus,
@@ -154,13 +155,13 @@ export class RelayFallback {
         if (stateDir !== undefined) await saveRelayState(stateDir, tx.transferId, { ...s, header });
       },
       onComplete: async ({ objectId, size }) => {
-        // One notice per device. Retried as a whole on a transient failure: `announced` keeps a
+        // One notice per device. Retried as a whole on a transient failure: `#announced` keeps a
         // retry from notifying a device twice. A device removed since sealing (not_reachable)
         // is skipped; the transfer fails only if no device at all could be told.
         let reached = 0;
         let refused: unknown;
         for (const to of devices) {
-          if (announced.has(to.device)) {
+          if (this.#announced.has(to.device)) {
             reached++;
             continue;
           }
@@ -173,7 +174,7 @@ export class RelayFallback {
               size,
               expiresAt: Date.now() + NOTICE_LIFETIME_MS,
             });
-            announced.add(to.device);
+            this.#announced.add(to.device);
             reached++;
           } catch (err) {
             if (!HypersendError.is(err, 'not_reachable', 'not_found')) throw err;
