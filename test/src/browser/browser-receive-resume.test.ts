@@ -188,143 +188,189 @@ describe('IndexedDB progress store (in Chromium)', () => {
   }, 30_000);
 });
 
-describe('Chromium receiver reloads mid-transfer (Node CLI sender)', () => {
-  it('the reloaded page recognises the re-offer, resumes from its record, hash equal, resends ≤ one window', async () => {
-    const src = join(cli.home, 'resume.bin');
-    const bytes = randomBytes(SIZE);
-    await writeFile(src, bytes);
-    const tx = cli.spawn(['send', src, '--to', browserUser, '--json', '--limit-rate', '6M'], {
-      timeoutMs: 150_000,
-    });
-    const transferId = await tab.page.evaluate(async (target) => {
-      const t = (window as unknown as TestWindow).hsTest;
-      const offer = await t.waitOffer(30_000);
-      const transfer = (window as unknown as TestWindow).hs.acceptInto(offer, target);
-      transfer.result.catch(() => undefined); // this page is about to go away
-      return offer.transferId as string;
-    }, TARGET);
-
-    // Mid-flight: wait until the page has durably recorded some bytes (and acknowledged them).
-    const before = await tab.page.evaluate(
-      async ({ id, min }) => {
-        const { hs } = window as unknown as TestWindow;
-        const end = Date.now() + 60_000;
-        for (;;) {
-          const e = await hs.progressStore().get(id);
-          if (e && e.record.nextChunk * e.record.chunkSize >= min) {
-            const opfs = await navigator.storage.getDirectory();
-            const folder = await opfs.getDirectoryHandle(e.rootDir);
-            const staged = await (await folder.getDirectoryHandle('.hypersend')).getDirectoryHandle(id);
-            const names: string[] = [];
-            for await (const n of (staged as unknown as { keys(): AsyncIterable<string> }).keys())
-              names.push(n);
-            return {
-              nextChunk: e.record.nextChunk as number,
-              chunkSize: e.record.chunkSize as number,
-              segments: e.segments.length as number,
-              names,
-              rootDir: e.rootDir as string,
-            };
-          }
-          if (Date.now() > end)
-            throw new Error(`no durable progress for ${id} within 60 s: ${JSON.stringify(e)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      },
-      { id: transferId, min: RELOAD_AFTER_BYTES },
-    );
-    expect(before.rootDir).toBe(TARGET);
-    expect(before.nextChunk).toBeGreaterThan(0);
-    expect(before.nextChunk * before.chunkSize).toBeLessThan(SIZE); // still mid-flight
-    expect(before.segments).toBeGreaterThan(0);
-    expect(before.names.length).toBeGreaterThanOrEqual(before.segments);
-    // Only segments (and Chromium's swap file of the open one) are staged: nothing carries the final name.
-    expect(before.names.filter((n: string) => !/^\d+-\d+\.seg(?:\.crswap)?$/u.test(n))).toEqual([]);
-
-    const t0 = Date.now();
-    await tab.page.reload();
-    await tab.page.waitForFunction(
-      () => (window as unknown as { hsReady?: boolean }).hsReady === true,
-      null,
-      {
-        timeout: 30_000,
-      },
-    );
-    await startPage(false);
-    const reloadedMs = Date.now() - t0;
-
-    const after = await tab.page.evaluate(async (id) => {
+describe('OPFS quota', () => {
+  it('an offer the quota cannot hold is refused before any byte (payload_too_large; the sender sees declined)', async () => {
+    const src = join(cli.home, 'too-big-for-quota.bin');
+    await writeFile(src, randomBytes(300_000));
+    const tx = cli.spawn(['send', src, '--to', browserUser, '--json'], { timeoutMs: 60_000 });
+    const r = await tab.page.evaluate(async () => {
       const { hs, hsTest } = window as unknown as TestWindow;
-      const offer = await hsTest.waitOffer(60_000);
-      const info = await hs.partialReceiveOf(offer);
-      if (!info) throw new Error('the re-offer was not recognised as a resumption');
-      const t = hs.acceptInto(offer, info.dir);
-      let firstProgress: number | undefined;
-      t.on('progress', (p: { bytes: number }) => {
-        firstProgress ??= p.bytes;
-      });
-      const result = await t.result;
-      const file: File = await hs.readReceivedFile(info.dir, 'resume.bin');
-      const leftover = await hs.progressStore().get(id);
-      const opfs = await navigator.storage.getDirectory();
-      const folder = await opfs.getDirectoryHandle(info.dir);
-      const staging = await folder.getDirectoryHandle('.hypersend').then(
-        () => true,
-        () => false,
-      );
-      return {
-        sameTransfer: offer.transferId === id,
-        info,
-        firstProgress,
-        bytes: result.bytes as number,
-        size: file.size,
-        sha256: await hsTest.sha256Of(file),
-        recordLeft: leftover !== undefined,
-        staging,
-      };
-    }, transferId);
-    const resumedMs = Date.now() - t0;
+      const storage = navigator.storage as { estimate: () => Promise<StorageEstimate> };
+      const real = storage.estimate;
+      // A nearly full origin: 200 kB left.
+      storage.estimate = async () => ({ quota: 10_000_000, usage: 9_800_000 });
+      try {
+        const offer = await hsTest.waitOffer(30_000);
+        const t = hs.acceptInto(offer, 'quota-inbox');
+        const code = await t.result.then(
+          () => 'received',
+          (e: { code?: string; details?: Record<string, number> }) => ({ code: e.code, details: e.details }),
+        );
+        const record = await hs.progressStore().get(offer.transferId);
+        const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle('quota-inbox');
+        const names: string[] = [];
+        for await (const n of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(n);
+        return { code, record: record !== undefined, names };
+      } finally {
+        storage.estimate = real;
+      }
+    });
+    expect(r.code).toEqual({
+      code: 'payload_too_large',
+      details: { neededBytes: 600_000, availableBytes: 200_000 },
+    });
+    expect(r.record).toBe(false);
+    expect(r.names).toEqual([]); // no staging left behind
     const sent = await tx.done;
-    expect(sent.code, sent.stderr).toBe(0);
-
-    expect(after.sameTransfer).toBe(true);
-    expect(after.info.dir).toBe(TARGET);
-    // The resume point is at least what was durable before the reload.
-    expect(after.info.bytes).toBeGreaterThanOrEqual(before.nextChunk * before.chunkSize);
-    expect(after.info.bytes).toBeLessThan(SIZE);
-    expect(after.firstProgress ?? SIZE).toBeGreaterThanOrEqual(after.info.bytes);
-    expect(after.size).toBe(SIZE);
-    expect(after.sha256).toBe(sha256(bytes));
-    expect(after.recordLeft).toBe(false);
-    expect(after.staging).toBe(false);
-
-    // What the sender sent twice: at most one acknowledgement window.
-    const done = sent.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((e) => e.event === 'done') as {
-      sentChunks: number;
-      resentChunks: number;
-      chunks: number;
-      chunkSize: number;
-    };
-    expect(done, sent.stdout).toBeDefined();
-    console.info(
-      `browser reload resume: page back and logged in after ${reloadedMs} ms, transfer done ${resumedMs} ms after the reload; resumed at ${after.info.bytes} B of ${SIZE}; sender sent ${done.sentChunks} chunks, resent ${done.resentChunks} (${done.chunkSize} B each)`,
-    );
-    expect(done.chunks).toBe(Math.ceil(SIZE / done.chunkSize));
-    expect(done.sentChunks - done.resentChunks).toBe(done.chunks);
-    expect(done.resentChunks * done.chunkSize).toBeLessThanOrEqual(WINDOW_BYTES);
-
-    // And the download link serves the whole file.
-    const [download] = await Promise.all([
-      tab.page.waitForEvent('download', { timeout: 15_000 }),
-      tab.page.evaluate(
-        (dir) => (window as unknown as TestWindow).hs.downloadReceivedFile(dir, 'resume.bin'),
-        TARGET,
-      ),
-    ]);
-    expect(sha256(await readFile(await download.path()))).toBe(sha256(bytes));
-  }, 150_000);
+    expect(sent.code).not.toBe(0);
+    expect(sent.stdout + sent.stderr).toMatch(/declined/u);
+  }, 60_000);
 });
+
+describe('Chromium receiver reloads mid-transfer (Node CLI sender)', () => {
+  it(
+    'the reloaded page recognises the re-offer, resumes from its record, hash equal, resends ≤ one window',
+    () =>
+      // Page errors carry the bundle's URL in their stack, which vitest's source mapping chokes on
+      // (EISDIR) and then hides the failure: report them by message.
+      reloadMidTransfer().catch((err: unknown) => {
+        throw new Error(err instanceof Error ? err.message : String(err));
+      }),
+    150_000,
+  );
+});
+
+async function reloadMidTransfer(): Promise<void> {
+  const src = join(cli.home, 'resume.bin');
+  const bytes = randomBytes(SIZE);
+  await writeFile(src, bytes);
+  const tx = cli.spawn(['send', src, '--to', browserUser, '--json', '--limit-rate', '6M'], {
+    timeoutMs: 150_000,
+  });
+  const transferId = await tab.page.evaluate(async (target) => {
+    const t = (window as unknown as TestWindow).hsTest;
+    const offer = await t.waitOffer(30_000);
+    const transfer = (window as unknown as TestWindow).hs.acceptInto(offer, target);
+    transfer.result.catch(() => undefined); // this page is about to go away
+    return offer.transferId as string;
+  }, TARGET);
+
+  // Mid-flight: wait until the page has durably recorded some bytes (and acknowledged them).
+  const before = await tab.page.evaluate(
+    async ({ id, min }) => {
+      const { hs } = window as unknown as TestWindow;
+      const end = Date.now() + 60_000;
+      for (;;) {
+        const e = await hs.progressStore().get(id);
+        if (e && e.record.nextChunk * e.record.chunkSize >= min) {
+          const opfs = await navigator.storage.getDirectory();
+          const folder = await opfs.getDirectoryHandle(e.rootDir);
+          const staged = await (await folder.getDirectoryHandle('.hypersend')).getDirectoryHandle(id);
+          const names: string[] = [];
+          for await (const n of (staged as unknown as { keys(): AsyncIterable<string> }).keys())
+            names.push(n);
+          return {
+            nextChunk: e.record.nextChunk as number,
+            chunkSize: e.record.chunkSize as number,
+            segments: e.segments.length as number,
+            names,
+            rootDir: e.rootDir as string,
+          };
+        }
+        if (Date.now() > end)
+          throw new Error(`no durable progress for ${id} within 60 s: ${JSON.stringify(e)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    { id: transferId, min: RELOAD_AFTER_BYTES },
+  );
+  expect(before.rootDir).toBe(TARGET);
+  expect(before.nextChunk).toBeGreaterThan(0);
+  expect(before.nextChunk * before.chunkSize).toBeLessThan(SIZE); // still mid-flight
+  expect(before.segments).toBeGreaterThan(0);
+  expect(before.names.length).toBeGreaterThanOrEqual(before.segments);
+  // Only segments (and Chromium's swap file of the open one) are staged: nothing carries the final name.
+  expect(before.names.filter((n: string) => !/^\d+-\d+\.seg(?:\.crswap)?$/u.test(n))).toEqual([]);
+
+  const t0 = Date.now();
+  await tab.page.reload();
+  await tab.page.waitForFunction(() => (window as unknown as { hsReady?: boolean }).hsReady === true, null, {
+    timeout: 30_000,
+  });
+  await startPage(false);
+  const reloadedMs = Date.now() - t0;
+
+  const after = await tab.page.evaluate(async (id) => {
+    const { hs, hsTest } = window as unknown as TestWindow;
+    const offer = await hsTest.waitOffer(60_000);
+    const info = await hs.partialReceiveOf(offer);
+    if (!info) throw new Error('the re-offer was not recognised as a resumption');
+    const t = hs.acceptInto(offer, info.dir);
+    let firstProgress: number | undefined;
+    t.on('progress', (p: { bytes: number }) => {
+      firstProgress ??= p.bytes;
+    });
+    const result = await t.result;
+    const file: File = await hs.readReceivedFile(info.dir, 'resume.bin');
+    const leftover = await hs.progressStore().get(id);
+    const opfs = await navigator.storage.getDirectory();
+    const folder = await opfs.getDirectoryHandle(info.dir);
+    const staging = await folder.getDirectoryHandle('.hypersend').then(
+      () => true,
+      () => false,
+    );
+    return {
+      sameTransfer: offer.transferId === id,
+      info,
+      firstProgress,
+      bytes: result.bytes as number,
+      size: file.size,
+      sha256: await hsTest.sha256Of(file),
+      recordLeft: leftover !== undefined,
+      staging,
+    };
+  }, transferId);
+  const resumedMs = Date.now() - t0;
+  const sent = await tx.done;
+  expect(sent.code, sent.stderr).toBe(0);
+
+  expect(after.sameTransfer).toBe(true);
+  expect(after.info.dir).toBe(TARGET);
+  // The resume point is at least what was durable before the reload.
+  expect(after.info.bytes).toBeGreaterThanOrEqual(before.nextChunk * before.chunkSize);
+  expect(after.info.bytes).toBeLessThan(SIZE);
+  expect(after.firstProgress ?? SIZE).toBeGreaterThanOrEqual(after.info.bytes);
+  expect(after.size).toBe(SIZE);
+  expect(after.sha256).toBe(sha256(bytes));
+  expect(after.recordLeft).toBe(false);
+  expect(after.staging).toBe(false);
+
+  // What the sender sent twice: at most one acknowledgement window.
+  const done = sent.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((e) => e.event === 'done') as {
+    sentChunks: number;
+    resentChunks: number;
+    chunks: number;
+    chunkSize: number;
+  };
+  expect(done, sent.stdout).toBeDefined();
+  console.info(
+    `browser reload resume: page back and logged in after ${reloadedMs} ms, transfer done ${resumedMs} ms after the reload; resumed at ${after.info.bytes} B of ${SIZE}; sender sent ${done.sentChunks} chunks, resent ${done.resentChunks} (${done.chunkSize} B each)`,
+  );
+  expect(done.chunks).toBe(Math.ceil(SIZE / done.chunkSize));
+  expect(done.sentChunks - done.resentChunks).toBe(done.chunks);
+  expect(done.resentChunks * done.chunkSize).toBeLessThanOrEqual(WINDOW_BYTES);
+
+  // And the download link serves the whole file.
+  const [download] = await Promise.all([
+    tab.page.waitForEvent('download', { timeout: 15_000 }),
+    tab.page.evaluate(
+      (dir) => (window as unknown as TestWindow).hs.downloadReceivedFile(dir, 'resume.bin'),
+      TARGET,
+    ),
+  ]);
+  expect(sha256(await readFile(await download.path()))).toBe(sha256(bytes));
+}
