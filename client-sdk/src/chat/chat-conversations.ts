@@ -19,7 +19,7 @@ export const idSegment = (value: string, what: string): string => {
 
 /**
  * The conversation half of `client.chat`: create, list, fetch, rename, add and remove members,
- * leave. {@link ChatApi} extends it with messages; it is not constructed on its own.
+ * leave. `ChatApi` (chat-api.ts) extends it with messages; it is not constructed on its own.
  *
  * @example
  * const team = await client.chat.create([bob.userId, carol.userId], { title: 'Release' });
