@@ -144,9 +144,12 @@ export function transfersView(client: HypersendClient, banner: ErrorBanner): Tra
       accept.textContent = 'Resume';
       accept.setAttribute('aria-label', `Resume files from ${who} at ${percent}%`);
     });
-    offer.on('cancelled', () => {
+    offer.on('cancelled', (err) => {
       settle();
-      void discardPartialOf(offer); // the sender gave up: free what the earlier page stored
+      // The sender cancelled for good: free what an earlier page stored. A timed-out or
+      // interrupted offer may come again (a restarted CLI re-offers the same transfer): keep it;
+      // the SDK's 7-day sweep bounds how long.
+      if (err.details?.reason === 'user') void discardPartialOf(offer);
     });
     accept.addEventListener('click', () => {
       settle();
