@@ -1,5 +1,6 @@
 // `client.chat`: sending, receiving and catching up on end-to-end encrypted messages over the
-// signaling connection; conversation membership is inherited from chat-conversations.ts.
+// signaling connection. Membership comes from chat-conversations.ts (inherited), sealing and
+// sending from message-send.ts, opening from message-view.ts.
 import {
   type ChatMessage,
   type ChatServerMessage,
@@ -15,10 +16,11 @@ import { HypersendError } from '../errors.ts';
 import type { DeviceIdentity } from '../identity/device-identity.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
 import { ChatConversations, idSegment } from './chat-conversations.ts';
-import { type ChatBody, sealChatBody } from './chat-crypto.ts';
+import type { ChatBody } from './chat-crypto.ts';
 import type { ChatMessageView, FileOfferSummary, HistoryPageView, SentMessage } from './chat-types.ts';
 import { DeliveredReceipts } from './delivered-receipts.ts';
 import { MemberDevices } from './member-devices.ts';
+import { sendSealed } from './message-send.ts';
 import { messageView, type SenderDeviceLookup } from './message-view.ts';
 import { OrderedInbox } from './ordered-inbox.ts';
 
@@ -256,28 +258,8 @@ export class ChatApi extends ChatConversations {
     // a send does not pay a round trip for the member list.
     const conv = await this.conversation(conversationId, false);
     const { recipients, skipped } = await this.members.recipients(conv);
-    const envelopes = await sealChatBody(
-      { conversation: conversationId, messageId: id, kind, ...content },
-      { user: self.userId, device: self.identity.deviceId, secrets: self.identity.secrets },
-      recipients,
-    );
-    const sent = await signaling.chatRequest<Extract<ChatServerMessage, { type: 'chat.sent' }>>({
-      type: 'chat.send',
-      conversation: conversationId,
-      messageId: id,
-      kind,
-      ...(content.file ? { transferId: content.file.transferId } : {}),
-      envelopes,
-    });
-    return {
-      conversation: sent.conversation,
-      messageId: sent.messageId,
-      seq: sent.seq,
-      sentAt: sent.sentAt,
-      duplicate: sent.duplicate,
-      devices: envelopes.length,
-      skippedDevices: skipped,
-    };
+    const outgoing = { conversation: conversationId, messageId: id, kind, content };
+    return sendSealed(signaling, self, outgoing, recipients, skipped);
   }
 
   private onFrame(frame: ChatServerMessage): void {
