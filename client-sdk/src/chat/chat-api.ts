@@ -312,7 +312,7 @@ export class ChatApi extends ChatConversations {
   }
 
   /** Turn a wire message into what the app sees, opening this device's envelope. */
-  private open(m: ChatMessage): Promise<ChatMessageView> {
+  private async open(m: ChatMessage): Promise<ChatMessageView> {
     const self = this.requireSelf();
     const lookup: SenderDeviceLookup = (conversation, user, device) =>
       this.members.sender(conversation, user, device, user === self.userId ? self.username : undefined);
