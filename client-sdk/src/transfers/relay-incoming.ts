@@ -106,6 +106,8 @@ export class RelayInbox {
       const envelope = offerInHeader(version, header, { userId: me.userId, deviceId: device.deviceId });
       const relay = this.relay;
       const log = this.log;
+      // The notice list is capped (100 over all devices): what a pickup deleted makes room for more.
+      const listAgain = () => void this.poll();
       const delivery: RelayDelivery = {
         notice: n,
         relay,
@@ -117,6 +119,7 @@ export class RelayInbox {
           await dismissSiblings(relay, n).catch((err: unknown) =>
             log.debug({ err, transferId: n.transferId }, 'could not dismiss sibling relay notices'),
           );
+          listAgain();
         },
       };
       // A receiver of this transfer is running here (its peer connection was lost): it continues
@@ -126,7 +129,8 @@ export class RelayInbox {
       await this.open(n, envelope, delivery);
     } catch (err) {
       if (HypersendError.is(err, 'not_found')) {
-        // Expired, or picked up by this device before: the notice is stale.
+        // Picked up by another device of this user (or this one) or expired: drop the notice
+        // quietly, nothing for the app.
         await this.relay.dismiss(n.id).catch(() => undefined);
         return;
       }
