@@ -28,6 +28,7 @@ import type { ChatStore, MessageRecord } from '../../signaling/src/chat/chat-sto
 import { createMongoChatStore } from '../../signaling/src/chat/mongo-chat-store.ts';
 import { createSqliteChatStore } from '../../signaling/src/chat/sqlite-chat-store.ts';
 import startMongo from '../../test/src/fixtures/mongo-global-setup.ts';
+import { flagReader } from './lib/bench-options.ts';
 import { compared, emitResult, type Figure } from './lib/bench-result.ts';
 
 type Backend = 'sqlite' | 'mongodb';
@@ -50,13 +51,7 @@ interface Options {
 }
 
 function options(argv = process.argv.slice(2)): Options {
-  const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const num = (name: string, fallback: number): number => {
-    const v = get(name);
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
-    return n;
-  };
+  const { get, positiveInt: num } = flagReader(argv);
   const tiny = argv.includes('--tiny');
   const backends = (get('backends') ?? 'sqlite,mongodb').split(',') as Backend[];
   for (const b of backends) if (b !== 'sqlite' && b !== 'mongodb') throw new Error(`unknown back end ${b}`);

@@ -41,6 +41,32 @@ export function benchOptions(argv: readonly string[] = process.argv.slice(2)): B
   };
 }
 
+/** `--name=value` flags of a benchmark's command line, read by name. */
+export interface FlagReader {
+  /** The value of `--name=…`, or undefined. */
+  get(name: string): string | undefined;
+  /** `--name=N` as a positive integer, else `fallback`; anything else throws naming the flag. */
+  positiveInt(name: string, fallback: number): number;
+}
+
+/**
+ * @example
+ * const flags = flagReader(['--messages=500']);
+ * flags.positiveInt('messages', 2000); // 500
+ */
+export function flagReader(argv: readonly string[]): FlagReader {
+  const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return {
+    get,
+    positiveInt(name, fallback) {
+      const v = get(name);
+      const n = v === undefined ? fallback : Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
+      return n;
+    },
+  };
+}
+
 /** Middle value (mean of the two middle values for an even count). */
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);

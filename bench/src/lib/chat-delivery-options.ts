@@ -1,5 +1,7 @@
 // Command-line options of the chat delivery benchmark, with the --tiny (smoke test) defaults.
 
+import { flagReader } from './bench-options.ts';
+
 /** Knobs of the chat delivery benchmark (`bench/src/chat-delivery.ts`), from the command line. */
 export interface ChatDeliveryOptions {
   tiny: boolean;
@@ -20,13 +22,7 @@ export interface ChatDeliveryOptions {
  * const o = chatDeliveryOptions(['--tiny']); // 1 pair, 40 messages, window 4
  */
 export function chatDeliveryOptions(argv = process.argv.slice(2)): ChatDeliveryOptions {
-  const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const num = (name: string, fallback: number): number => {
-    const v = get(name);
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
-    return n;
-  };
+  const { positiveInt: num } = flagReader(argv);
   const known = ['tiny', 'pairs', 'messages', 'duration', 'window', 'send-rate', 'drain'];
   for (const a of argv)
     if (!known.some((k) => a === `--${k}` || a.startsWith(`--${k}=`)))
