@@ -29,6 +29,9 @@ export async function createMongoNoticeStore(options: {
   const col = client.db(options.db).collection<NoticeDoc>('relayNotices');
   await col.createIndex({ id: 1 }, { unique: true });
   await col.createIndex({ toUser: 1, createdAt: 1 });
+  // The per-device listing reads the device from the stored notice itself, so documents written
+  // before that listing existed need no backfill.
+  await col.createIndex({ toUser: 1, 'notice.to.device': 1, createdAt: 1, id: 1 });
   await col.createIndex({ expiresAt: 1 });
   let closed = false;
   const live = () => {
@@ -57,6 +60,16 @@ export async function createMongoNoticeStore(options: {
       assertNoticeId(userId, 'userId');
       const docs = await live()
         .find({ toUser: { $eq: userId }, expiresAt: { $gt: now } })
+        .sort({ createdAt: 1, id: 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map((d) => RelayNoticeSchema.parse(d.notice));
+    },
+    async listForDevice(userId, deviceId, now, limit) {
+      assertNoticeId(userId, 'userId');
+      assertNoticeId(deviceId, 'deviceId');
+      const docs = await live()
+        .find({ toUser: { $eq: userId }, 'notice.to.device': { $eq: deviceId }, expiresAt: { $gt: now } })
         .sort({ createdAt: 1, id: 1 })
         .limit(limit)
         .toArray();

@@ -6,7 +6,9 @@ import type { NoticeService } from './notice-service.ts';
 /**
  * Relay notices over HTTP (bearer auth on every route; rules in `notice-service.ts`):
  * `POST /v1/relay-notices` (uploader) → 201 `{ id }`; `GET /v1/relay-notices` (recipient) →
- * `{ notices }`; `DELETE /v1/relay-notices/:id` (recipient) → 204. Plus `GET /v1/config`
+ * `{ notices }` (all the caller's devices); `GET /v1/devices/:deviceId/relay-notices` (recipient)
+ * → `{ notices }` of that one device (400 for a malformed id, 404 when it is not the caller's);
+ * `DELETE /v1/relay-notices/:id` (recipient) → 204. Plus `GET /v1/config`
  * (no auth): `{ relayUrl }`, how clients find the store-and-forward relay.
  *
  * @example
@@ -34,6 +36,18 @@ export function noticeRoutes(deps: { notices: NoticeService; relayUrl: string | 
       pattern: '/v1/relay-notices',
       auth: true,
       handle: async (input) => ({ status: 200, json: { notices: await notices.list(callerOf(input)) } }),
+    }),
+    defineRoute({
+      // A path rather than `?device=`: the router hands handlers path parameters, not the query.
+      method: 'get',
+      pattern: '/v1/devices/:deviceId/relay-notices',
+      auth: true,
+      handle: async (input) => {
+        const deviceId = input.req.params.deviceId ?? '';
+        // Parsed before the store sees it: nothing but an id-shaped string reaches a query.
+        if (!Id.safeParse(deviceId).success) throw HttpError.badRequest('deviceId: expected an id');
+        return { status: 200, json: { notices: await notices.listForDevice(callerOf(input), deviceId) } };
+      },
     }),
     defineRoute({
       method: 'del',

@@ -64,12 +64,37 @@ describe('relay notices for a fanned-out object', () => {
     const a = await notices.create('u_alice', toBob('d_b1'));
     const b = await notices.create('u_alice', toBob('d_b2'));
     expect(pushed).toEqual(['u_bob/d_b1', 'u_bob/d_b2']);
-    expect((await notices.list('u_bob')).map((n) => n.to.device)).toEqual(['d_b1', 'd_b2']);
+    // Same createdAt (a fixed clock): the tie is broken by the random id, so compare as a set.
+    expect((await notices.list('u_bob')).map((n) => n.to.device).sort()).toEqual(['d_b1', 'd_b2']);
     expect(await status(notices.acknowledge('u_eve', b.id))).toBe(404);
     await notices.acknowledge('u_bob', a.id); // device 1's own
     await notices.acknowledge('u_bob', b.id); // its sibling's, deleted by the same user
     expect(await notices.list('u_bob')).toEqual([]);
     expect(await status(notices.acknowledge('u_bob', b.id))).toBe(404);
+  });
+
+  it('lists one of the caller’s devices by id; any device that is not the caller’s is the same 404', async () => {
+    const { notices } = service();
+    const a = await notices.create('u_alice', toBob('d_b1'));
+    const b = await notices.create('u_alice', toBob('d_b2'));
+    expect((await notices.listForDevice('u_bob', 'd_b1')).map((n) => n.id)).toEqual([a.id]);
+    // A sibling device lists the other's too: the token names the user, who owns both.
+    expect((await notices.listForDevice('u_bob', 'd_b2')).map((n) => n.id)).toEqual([b.id]);
+    const refusals = await Promise.all(
+      [
+        notices.listForDevice('u_eve', 'd_b1'), // someone else's device
+        notices.listForDevice('u_bob', 'd_e1'), // eve's device, asked by bob
+        notices.listForDevice('u_bob', 'd_nope'), // no such device
+      ].map((p) =>
+        p.then(
+          () => 'listed',
+          (err: unknown) =>
+            err instanceof HttpError ? JSON.stringify([err.status, err.toBody()]) : String(err),
+        ),
+      ),
+    );
+    expect(new Set(refusals).size).toBe(1);
+    expect(refusals[0]).toContain('404');
   });
 
   it('counts every device’s notice against the recipient’s pending limit; the default fits 100 objects on 16 devices', async () => {

@@ -42,6 +42,11 @@ export interface NoticeServiceDeps {
 export interface NoticeService {
   create(caller: string, body: RelayNoticeCreate): Promise<{ id: string }>;
   list(caller: string): Promise<RelayNotice[]>;
+  /**
+   * Notices addressed to `deviceId`, one of the caller's own devices. Any other id (another
+   * user's device, a deleted or never-existing one) is the same plain `404 not_found`.
+   */
+  listForDevice(caller: string, deviceId: string): Promise<RelayNotice[]>;
   acknowledge(caller: string, id: string): Promise<void>;
   /** Delete expired notices now (also run every 10 minutes on an unref'd timer). */
   sweep(): Promise<number>;
@@ -56,7 +61,8 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
  *   device must be one of the caller's);
  * - only a reachable contact's existing device can be addressed; anything else gets the same
  *   `404 not_reachable` (as a signal would), so the route cannot probe users or devices;
- * - only the recipient lists and acknowledges its notices; someone else's id is a plain 404;
+ * - only the recipient lists and acknowledges its notices; someone else's id is a plain 404, and
+ *   so is listing by a device that is not one of the caller's;
  * - a notice lives no longer than its object (`expiresAt`, capped) and is checked on every read;
  * - a recipient holds at most `maxPendingPerRecipient` notices (`429 rate_limited`).
  * A stored notice is pushed at once to the addressed device when it is connected; otherwise the
@@ -111,6 +117,11 @@ export function createNoticeService(deps: NoticeServiceDeps): NoticeService {
     },
     async list(caller) {
       return deps.notices.listFor(caller, deps.clock.now(), limits.maxListed);
+    },
+    async listForDevice(caller, deviceId) {
+      if ((await deps.store.getDevice(caller, deviceId)) === null)
+        throw HttpError.notFound('device not found');
+      return deps.notices.listForDevice(caller, deviceId, deps.clock.now(), limits.maxListed);
     },
     async acknowledge(caller, id) {
       if (!(await deps.notices.deleteFor(caller, id))) throw HttpError.notFound('notice not found');

@@ -15,6 +15,12 @@ export interface RelayNoticeStore {
   insert(notice: RelayNotice): Promise<boolean>;
   /** Unexpired notices addressed to `userId` (any of their devices), oldest first, at most `limit`. */
   listFor(userId: string, now: number, limit: number): Promise<RelayNotice[]>;
+  /**
+   * Unexpired notices addressed to the one device `userId/deviceId`, oldest first, at most
+   * `limit`; served by an index on (user, device, createdAt), so a device's listing never
+   * depends on how many notices its sibling devices hold.
+   */
+  listForDevice(userId: string, deviceId: string, now: number, limit: number): Promise<RelayNotice[]>;
   /** Unexpired notices addressed to `userId`. */
   countFor(userId: string, now: number): Promise<number>;
   /** Delete the notice `id` if it is addressed to `userId`; false when there is no such notice. */

@@ -14,7 +14,17 @@ const SCHEMA = `
   ) STRICT;
   CREATE INDEX IF NOT EXISTS relay_notices_to ON relay_notices (to_user, created_at);
   CREATE INDEX IF NOT EXISTS relay_notices_expiry ON relay_notices (expires_at);
+  CREATE INDEX IF NOT EXISTS relay_notices_to_device
+    ON relay_notices (to_user, json_extract(body, '$.to.device'), created_at, id);
 `;
+// The device is read from the stored body through an expression index rather than a new column:
+// files written before the per-device listing existed are served without a migration. Queries
+// must spell the expression exactly as the index does for SQLite to use it.
+
+/** One device's listing; exported so a test can check SQLite plans it on `relay_notices_to_device`. */
+export const LIST_FOR_DEVICE_SQL = `SELECT body FROM relay_notices
+  WHERE to_user = ? AND json_extract(body, '$.to.device') = ? AND expires_at > ?
+  ORDER BY created_at, id LIMIT ?`;
 
 /**
  * Relay notices in their own embedded SQLite file (WAL): separate from the main store so this
@@ -34,6 +44,7 @@ export function createSqliteNoticeStore(options: { path: string }): RelayNoticeS
   const list = db.prepare(
     'SELECT body FROM relay_notices WHERE to_user = ? AND expires_at > ? ORDER BY created_at, id LIMIT ?',
   );
+  const listDevice = db.prepare(LIST_FOR_DEVICE_SQL);
   const count = db.prepare('SELECT count(*) AS n FROM relay_notices WHERE to_user = ? AND expires_at > ?');
   const del = db.prepare('DELETE FROM relay_notices WHERE id = ? AND to_user = ?');
   const sweep = db.prepare('DELETE FROM relay_notices WHERE expires_at <= ?');
@@ -52,6 +63,13 @@ export function createSqliteNoticeStore(options: { path: string }): RelayNoticeS
       assertNoticeId(userId, 'userId');
       open();
       const rows = list.all(userId, now, limit) as Array<{ body: string }>;
+      return rows.map((r) => RelayNoticeSchema.parse(JSON.parse(r.body)) as RelayNotice);
+    },
+    async listForDevice(userId, deviceId, now, limit) {
+      assertNoticeId(userId, 'userId');
+      assertNoticeId(deviceId, 'deviceId');
+      open();
+      const rows = listDevice.all(userId, deviceId, now, limit) as Array<{ body: string }>;
       return rows.map((r) => RelayNoticeSchema.parse(JSON.parse(r.body)) as RelayNotice);
     },
     async countFor(userId, now) {
