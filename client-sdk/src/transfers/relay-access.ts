@@ -75,10 +75,17 @@ export class RelayAccess {
     return this.#http.authed({ method: 'POST', path: '/v1/relay-notices', body, schema: RelayNoticeCreated });
   }
 
-  /** Notices addressed to this user (every device; callers keep their own device's). */
-  async notices(): Promise<RelayNotice[]> {
-    return (await this.#http.authed({ method: 'GET', path: '/v1/relay-notices', schema: RelayNoticeList }))
-      .notices;
+  /**
+   * Notices addressed to `deviceId` (one of this user's devices; at most 100, oldest first), or,
+   * without it, to any of this user's devices — 100 at most over all of them, so a device may
+   * see few of its own there; callers keep their own device's.
+   */
+  async notices(deviceId?: string): Promise<RelayNotice[]> {
+    const path =
+      deviceId === undefined
+        ? '/v1/relay-notices'
+        : `/v1/devices/${encodeURIComponent(deviceId)}/relay-notices`;
+    return (await this.#http.authed({ method: 'GET', path, schema: RelayNoticeList })).notices;
   }
 
   /** Delete a notice after pickup (or when its object is gone). Already deleted is fine. */

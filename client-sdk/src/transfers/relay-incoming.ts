@@ -73,8 +73,11 @@ export class RelayInbox {
 
   /** List stored notices (also done on every connect). */
   async poll(): Promise<void> {
+    const device = this.ctx.client.device;
+    if (device === undefined) return; // no device, no notices of its own (#take would drop all)
     try {
-      for (const n of await this.relay.notices()) await this.#take(n);
+      // This device's own listing: the all-devices one is capped at 100 over every device.
+      for (const n of await this.relay.notices(device.deviceId)) await this.#take(n);
     } catch (err) {
       this.log.warn({ err }, 'could not list relay notices');
     }
@@ -106,7 +109,7 @@ export class RelayInbox {
       const envelope = offerInHeader(version, header, { userId: me.userId, deviceId: device.deviceId });
       const relay = this.relay;
       const log = this.log;
-      // The notice list is capped (100 over all devices): what a pickup deleted makes room for more.
+      // The notice list is capped (100 for this device): what a pickup deleted makes room for more.
       const listAgain = () => void this.poll();
       const delivery: RelayDelivery = {
         notice: n,
