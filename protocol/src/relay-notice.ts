@@ -55,7 +55,11 @@ export type RelayNotice = z.infer<typeof RelayNotice>;
 export const RelayNoticeCreated = z.object({ id: Id }).strict();
 export type RelayNoticeCreated = z.infer<typeof RelayNoticeCreated>;
 
-/** Answer of `GET /v1/relay-notices`: unexpired notices addressed to the caller, oldest first. */
+/**
+ * Answer of `GET /v1/relay-notices` (notices addressed to any of the caller's devices) and of
+ * `GET /v1/devices/:deviceId/relay-notices` (to that one device of the caller's): unexpired,
+ * oldest first, at most 100.
+ */
 export const RelayNoticeList = z.object({ notices: z.array(RelayNotice) }).strict();
 export type RelayNoticeList = z.infer<typeof RelayNoticeList>;
 
