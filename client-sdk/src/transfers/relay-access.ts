@@ -81,11 +81,23 @@ export class RelayAccess {
    * see few of its own there; callers keep their own device's.
    */
   async notices(deviceId?: string): Promise<RelayNotice[]> {
-    const path =
-      deviceId === undefined
-        ? '/v1/relay-notices'
-        : `/v1/devices/${encodeURIComponent(deviceId)}/relay-notices`;
-    return (await this.#http.authed({ method: 'GET', path, schema: RelayNoticeList })).notices;
+    if (deviceId !== undefined) {
+      const path = `/v1/devices/${encodeURIComponent(deviceId)}/relay-notices`;
+      try {
+        return (await this.#http.authed({ method: 'GET', path, schema: RelayNoticeList })).notices;
+      } catch (err) {
+        // A signaling server older than the per-device route answers 404 (so does one that no
+        // longer knows this device, whose list would be empty anyway): use the shared listing.
+        if (!HypersendError.is(err, 'not_found')) throw err;
+        this.#log.debug({}, 'no per-device notice listing on this server; using the shared one');
+      }
+    }
+    const all = await this.#http.authed({
+      method: 'GET',
+      path: '/v1/relay-notices',
+      schema: RelayNoticeList,
+    });
+    return deviceId === undefined ? all.notices : all.notices.filter((n) => n.to.device === deviceId);
   }
 
   /** Delete a notice after pickup (or when its object is gone). Already deleted is fine. */
