@@ -164,6 +164,8 @@ export async function runOutgoing(
   let session: PeerSession | undefined;
   let answered = false;
   let reoffering = false;
+  /** An offer is out and neither accepted nor declined yet (see the presence cue below). */
+  let unanswered = false;
   let answerTimer: ReturnType<typeof setTimeout> | undefined;
   const relay = new RelayFallback({
     ctx,
@@ -176,14 +178,14 @@ export async function runOutgoing(
     afterMs: o.relayAfterMs ?? ctx.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS,
     onTakeover: () => {
       // The relay carries the transfer now: no more offers, timers or peer sessions.
-      unroute();
+      stopRouting();
       clearTimeout(answerTimer);
       session?.close();
     },
   });
 
   const finish = (): void => {
-    unroute();
+    stopRouting();
     clearTimeout(answerTimer);
     session?.close();
   };
@@ -222,6 +224,7 @@ export async function runOutgoing(
       while (t.active && tx.active && !relay.active) {
         try {
           await offer();
+          unanswered = true;
           return;
         } catch (err) {
           if (!HypersendError.is(err, 'peer_offline', 'not_connected', 'timeout')) throw err;
@@ -238,6 +241,7 @@ export async function runOutgoing(
       case 'accept':
         if (relay.active) return; // too late: the relay has it
         answered = true;
+        unanswered = false;
         clearTimeout(answerTimer);
         t.report('accepted', { transferId: id });
         relay.arm(); // no usable connection in time → relay
@@ -246,6 +250,7 @@ export async function runOutgoing(
         );
         return;
       case 'decline':
+        unanswered = false;
         t.fail(
           new HypersendError('declined', `${to} declined the transfer`, {
             details: { reason: msg.reason ?? 'user' },
@@ -267,6 +272,21 @@ export async function runOutgoing(
         return;
     }
   });
+  // Signaling accepts an offer for a device whose socket is already going away (a page
+  // reloading, a receiver restarting) and delivers it into that dying socket: the device's next
+  // connection never hears of it, and the sender would wait for its answer timeout. The device
+  // coming online again is the cue to repeat an unanswered offer (a receiver that did get it
+  // ignores the copy while the offer is on screen, and resumes on it once accepted).
+  const stopPresenceCue = ctx.client.on('presence', (p) => {
+    if (!unanswered || p.state !== 'online' || p.user !== peer.user || p.device !== peer.device) return;
+    if (!t.active || !tx.active || relay.active) return;
+    ctx.log.debug({ transferId: id }, 'recipient device back online: offering again');
+    offer().catch((err: unknown) => ctx.log.debug({ err }, 'offer on presence failed'));
+  });
+  function stopRouting(): void {
+    unroute();
+    stopPresenceCue();
+  }
   const fail = (err: HypersendError): void => {
     t.fail(err);
     finish();
@@ -280,7 +300,7 @@ export async function runOutgoing(
   });
   tx.on('error', (e) => {
     t.fail(fromEngineError(e, 'sender'));
-    unroute();
+    stopRouting();
     clearTimeout(answerTimer);
     closeAfterGoodbye(session); // e.g. ERROR `unsupported` after HELLO: the receiver must get it
   });
@@ -341,6 +361,7 @@ export async function runOutgoing(
   }
   try {
     await offer();
+    if (!answered) unanswered = true;
   } catch (err) {
     if (HypersendError.is(err, 'peer_offline') && relay.allowed) {
       await relay.start('recipient went offline');
