@@ -28,6 +28,7 @@ import {
   toStoredIdentity,
   withByteSecrets,
 } from '../identity/device-identity.ts';
+import { idbRequest } from './idb-request.ts';
 
 const STORE = 'hypersend';
 const IDENTITY = 'identity';
@@ -275,37 +276,11 @@ async function wrappingKey(db: string): Promise<CryptoKey> {
   return stored;
 }
 
-function openDb(name: string): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    if (typeof indexedDB === 'undefined') {
-      reject(new HypersendError('unsupported', 'IndexedDB is not available'));
-      return;
-    }
-    const req = indexedDB.open(name, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(new HypersendError('io', `IndexedDB open failed: ${req.error?.message}`));
-  });
-}
-
 /** One request in its own transaction; resolves when the transaction has committed. */
-async function idb<T>(
+function idb<T>(
   name: string,
   mode: IDBTransactionMode,
   op: (store: IDBObjectStore) => IDBRequest,
 ): Promise<T> {
-  const db = await openDb(name);
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const req = op(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(req.result as T);
-      tx.onabort = tx.onerror = () =>
-        reject(
-          new HypersendError('io', `IndexedDB ${mode} failed: ${tx.error?.message ?? req.error?.message}`),
-        );
-    });
-  } finally {
-    db.close();
-  }
+  return idbRequest<T>({ db: name, store: STORE }, mode, op);
 }

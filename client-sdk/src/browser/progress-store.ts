@@ -2,8 +2,8 @@
 // in `progress.json`, files/progress-record-schema.ts) in IndexedDB, plus where its partial data
 // sits in OPFS. Written once per durable acknowledgement, with `durability: 'strict'`.
 import { z } from 'zod';
-import { HypersendError } from '../errors.ts';
 import { ProgressRecord } from '../files/progress-record-schema.ts';
+import { idbRequest } from './idb-request.ts';
 
 const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -85,39 +85,10 @@ export class IndexedDbProgressStore implements ProgressStore {
     });
   }
 
-  async #run<T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest): Promise<T> {
-    const db = await openDb(this.#db);
-    try {
-      return await new Promise<T>((resolve, reject) => {
-        // 'strict': the write is flushed to disk before `complete` (the acknowledgement depends on it).
-        const tx = db.transaction(STORE, mode, { durability: 'strict' });
-        const req = op(tx.objectStore(STORE));
-        tx.oncomplete = () => resolve(req.result as T);
-        tx.onabort = tx.onerror = () =>
-          reject(
-            new HypersendError('io', `IndexedDB ${mode} failed: ${tx.error?.message ?? req.error?.message}`),
-          );
-      });
-    } finally {
-      db.close();
-    }
+  #run<T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest): Promise<T> {
+    // 'strict': the write is flushed to disk before `complete` (the acknowledgement depends on it).
+    return idbRequest<T>({ db: this.#db, store: STORE }, mode, op, { durability: 'strict' });
   }
-}
-
-function openDb(name: string): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    if (globalThis.indexedDB === undefined) {
-      reject(new HypersendError('unsupported', 'no IndexedDB in this browser'));
-      return;
-    }
-    const req = indexedDB.open(name, 1);
-    req.onupgradeneeded = () => {
-      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
-    };
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(new HypersendError('io', `IndexedDB open failed: ${req.error?.message}`));
-    req.onblocked = () => reject(new HypersendError('io', 'IndexedDB open blocked by another tab'));
-  });
 }
 
 /** The store the browser transfer sink uses unless one is set (tests swap it). */

@@ -3,6 +3,7 @@
 // with a hard cap. Files in OPFS or memory reach the user through a download link.
 import { HypersendError } from '../errors.ts';
 import { sanitizeRelativePath } from '../files/safe-path.ts';
+import { batchedWriter, PART_SUFFIX } from './batched-writer.ts';
 
 /** Default cap of the in-memory fallback: beyond it a transfer is refused before any byte. */
 export const DEFAULT_MEMORY_CAP_BYTES = 64 * 1024 * 1024;
@@ -143,9 +144,6 @@ async function descend(
   return dir;
 }
 
-const PART_SUFFIX = '.hypersend-part';
-const WRITE_BATCH_BYTES = 1 << 20;
-
 /** Chromium-only `FileSystemHandle.move`, not in TypeScript's DOM lib yet. */
 type Movable = { move?: (name: string) => Promise<void> };
 
@@ -190,31 +188,11 @@ class HandleDirectory implements ReceiveDirectory {
     // Written under a temporary name, then moved: a partial file never carries the final name
     // (createWritable also stages into a swap file until close, so even the part stays empty).
     const part = await dir.getFileHandle(name + PART_SUFFIX, { create: true });
-    const stream = await part.createWritable({ keepExistingData: false });
-    // Each `write` is a round trip to the browser process; batching chunks into ~1 MiB writes
-    // keeps that cost off the per-chunk path while memory stays bounded by the batch.
-    const batch = new Uint8Array(WRITE_BATCH_BYTES);
-    let batched = 0;
-    const flush = async (): Promise<void> => {
-      if (batched === 0) return;
-      const bytes = batch.slice(0, batched);
-      batched = 0;
-      await stream.write(bytes);
-    };
-    let open = true;
+    const writer = batchedWriter(await part.createWritable({ keepExistingData: false }));
     return {
-      write: async (bytes) => {
-        if (batched + bytes.length > batch.length) await flush();
-        if (bytes.length >= batch.length) await stream.write(bytes.slice() as Uint8Array<ArrayBuffer>);
-        else {
-          batch.set(bytes, batched);
-          batched += bytes.length;
-        }
-      },
+      write: writer.write,
       close: async () => {
-        open = false;
-        await flush();
-        await stream.close();
+        await writer.close();
         if (overwrite) await dir.removeEntry(name).catch(() => undefined);
         const movable = part as unknown as Movable;
         if (typeof movable.move !== 'function') {
@@ -224,8 +202,7 @@ class HandleDirectory implements ReceiveDirectory {
         await movable.move(name);
       },
       abort: async () => {
-        if (open) await stream.abort().catch(() => undefined);
-        open = false;
+        await writer.abort();
         await dir.removeEntry(name + PART_SUFFIX).catch(() => undefined);
       },
     };

@@ -8,10 +8,8 @@
 // page memory) and that is moved to the final name.
 import { FileError } from '../files/file-error.ts';
 import { STAGING_DIR_NAME } from '../files/safe-path.ts';
+import { batchedWriter, PART_SUFFIX } from './batched-writer.ts';
 import type { PartSegment } from './progress-store.ts';
-
-const PART_SUFFIX = '.hypersend-part';
-const WRITE_BATCH_BYTES = 1 << 20;
 
 /** Chromium's `FileSystemHandle.move`, not in TypeScript's DOM lib yet. */
 type Movable = {
@@ -146,36 +144,4 @@ export class SegmentStaging {
     await part.move(name);
     await this.removeSegments(fileIndex, segments);
   }
-}
-
-function batchedWriter(stream: FileSystemWritableFileStream): SegmentWriter {
-  // Each `write` is a round trip to the browser process; ~1 MiB batches keep it off the per-chunk path.
-  const batch = new Uint8Array(WRITE_BATCH_BYTES);
-  let batched = 0;
-  let open = true;
-  const flush = async (): Promise<void> => {
-    if (batched === 0) return;
-    const bytes = batch.slice(0, batched);
-    batched = 0;
-    await stream.write(bytes);
-  };
-  return {
-    write: async (bytes) => {
-      if (batched + bytes.length > batch.length) await flush();
-      if (bytes.length >= batch.length) await stream.write(bytes.slice() as Uint8Array<ArrayBuffer>);
-      else {
-        batch.set(bytes, batched);
-        batched += bytes.length;
-      }
-    },
-    close: async () => {
-      open = false;
-      await flush();
-      await stream.close();
-    },
-    abort: async () => {
-      if (open) await stream.abort().catch(() => undefined);
-      open = false;
-    },
-  };
 }
