@@ -225,6 +225,7 @@ export async function runOutgoing(
         try {
           await offer();
           unanswered = true;
+          t.report('offered', { transferId: id, device: peer.device });
           return;
         } catch (err) {
           if (!HypersendError.is(err, 'peer_offline', 'not_connected', 'timeout')) throw err;
@@ -281,7 +282,10 @@ export async function runOutgoing(
     if (!unanswered || p.state !== 'online' || p.user !== peer.user || p.device !== peer.device) return;
     if (!t.active || !tx.active || relay.active) return;
     ctx.log.debug({ transferId: id }, 'recipient device back online: offering again');
-    offer().catch((err: unknown) => ctx.log.debug({ err }, 'offer on presence failed'));
+    offer().then(
+      () => t.report('offered', { transferId: id, device: peer.device }),
+      (err: unknown) => ctx.log.debug({ err }, 'offer on presence failed'),
+    );
   });
   function stopRouting(): void {
     unroute();
@@ -306,6 +310,7 @@ export async function runOutgoing(
   });
   tx.on('disconnected', () => {
     if (!t.active) return;
+    t.report('reconnecting', { transferId: id });
     if (relay.active) return relay.restart();
     relay.arm(); // stays lost → relay
     reoffer().catch((err: unknown) =>

@@ -31,6 +31,11 @@ export type TransferHandleEvents = {
   accepted: { transferId: string };
   /** The peer connection is up (again, after a resume). */
   connected: { path: TransferPath | undefined };
+  /**
+   * The peer connection was lost mid-transfer (sender side); the offer is repeated until the
+   * recipient comes back (then `offered`, `accepted`, `connected` again) or the resume window ends.
+   */
+  reconnecting: { transferId: string };
   progress: ProgressEvent;
   done: TransferResult;
   error: HypersendError;
@@ -131,7 +136,7 @@ export class Transfer extends Emitter<TransferHandleEvents> {
   }
 
   /** @internal emit an event while active. */
-  report<K extends 'offered' | 'accepted' | 'connected' | 'progress'>(
+  report<K extends 'offered' | 'accepted' | 'connected' | 'reconnecting' | 'progress'>(
     event: K,
     payload: TransferHandleEvents[K],
   ): void {

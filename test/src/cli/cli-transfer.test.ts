@@ -146,6 +146,9 @@ describe('hypersend send / receive', () => {
     expect(t.code, t.stderr).toBe(0);
     // Resumed, not restarted: the second receiver never reports less than a quarter done.
     expect(r.stderr).not.toMatch(/progress (\d|1\d|2[0-4])% /u);
+    // The sender said it lost the receiver, then offered again (once it was back).
+    expect(t.stdout).toMatch(/connection lost; waiting for the other side to resume/u);
+    expect(t.stdout.match(/offered to /gu)?.length ?? 0, t.stdout).toBeGreaterThanOrEqual(2);
     expect(await sha256(join(dir, 'resume.bin'))).toBe(await sha256(file));
   }, 180_000);
 });

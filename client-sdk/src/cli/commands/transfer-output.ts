@@ -34,6 +34,9 @@ export async function followTransfer(cli: CliContext, t: Transfer, peer: string)
       },
     ),
   );
+  t.on('reconnecting', (e) =>
+    cli.say('connection lost; waiting for the other side to resume…', { event: 'reconnecting', ...e }),
+  );
   t.on('progress', (p) => view.update(p));
   const off = onInterrupt(async () => {
     view.end();
