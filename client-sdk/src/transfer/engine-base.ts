@@ -131,6 +131,17 @@ export abstract class EngineBase extends TypedEmitter<TransferEvents> {
     this.#reconnectTimer.unref?.();
   }
 
+  /**
+   * Give up on the current channel as if it had closed with `err` (→ `disconnected` and the
+   * reconnect window, or failure for a stream), and close it.
+   */
+  protected abandonChannel(err: HypersendError): void {
+    const channel = this.channel;
+    if (!channel) return;
+    this.#onClosed(err); // detaches first: the channel's own close event then reaches no one
+    channel.close();
+  }
+
   /** Hook: the channel went away (wake waiting loops). */
   protected onDisconnect(): void {}
 

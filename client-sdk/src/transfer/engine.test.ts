@@ -445,3 +445,68 @@ describe('chunk size against the channel limit (HELLO maxChunkSize)', () => {
     expect(tx.chunkSizeLimit).toBe(1024 * 1024);
   });
 });
+
+describe('a receiver that goes silent', () => {
+  it('is given up after the channel’s silence limit, and the transfer resumes on a new channel', async () => {
+    const data = randomBytes(2 << 20);
+    await writeFile(join(src, 's.bin'), data);
+    const dropAcks: Wrap = (ch) => ({
+      ...ch,
+      // The receiver keeps receiving but its acknowledgements never arrive: a vanished peer whose
+      // transport still swallows what is sent.
+      send: async (f) => {
+        const r = decodeFrame(f);
+        if (!(r.ok && r.frame.type === 'ack')) await ch.send(f);
+      },
+    });
+    const tx = await TransferSender.create({
+      input: { kind: 'files', paths: join(src, 's.bin') },
+      sender: ids.sender,
+      recipient: ids.recipient,
+      backend,
+      chunkSize: SMALL_CHUNK,
+      windowBytes: 256 * 1024,
+    });
+    const offer = await IncomingOffer.open(JSON.parse(JSON.stringify(tx.offer)), ids.receiver);
+    const rx = await offer.accept({ dir: dst, ackBytes: 4 * SMALL_CHUNK });
+    const [a, b] = createMemoryChannelPair();
+    const lost = new Promise<HypersendError | undefined>((resolve) => tx.once('disconnected', resolve));
+    const t0 = Date.now();
+    tx.attach({ ...a, silenceLimitMs: 400 });
+    rx.attach(dropAcks(b));
+    const err = await lost;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(err?.code).toBe('peer_connection_failed');
+    expect(tx.active).toBe(true); // waiting for a new channel, not failed
+
+    const [a2, b2] = createMemoryChannelPair();
+    tx.attach({ ...a2, silenceLimitMs: 400 });
+    rx.attach(b2);
+    const [sent] = await Promise.all([tx.result, rx.result]);
+    expect(Buffer.compare(await readFile(join(dst, 's.bin')), data)).toBe(0);
+    expect(sent.connections).toBe(2);
+  });
+
+  it('is never given up while nothing awaits its acknowledgement (an offer not yet answered)', async () => {
+    await writeFile(join(src, 'q.bin'), randomBytes(64 * 1024));
+    const tx = await TransferSender.create({
+      input: { kind: 'files', paths: join(src, 'q.bin') },
+      sender: ids.sender,
+      recipient: ids.recipient,
+      backend,
+      chunkSize: SMALL_CHUNK,
+    });
+    const [a] = createMemoryChannelPair();
+    let disconnected = false;
+    tx.once('disconnected', () => {
+      disconnected = true;
+    });
+    tx.attach({ ...a, silenceLimitMs: 100 }); // no receiver speaks: nothing was sent
+    await new Promise((r) => setTimeout(r, 600));
+    expect(disconnected).toBe(false);
+    expect(tx.active).toBe(true);
+    tx.interrupt();
+    await settle(tx.result);
+  });
+});

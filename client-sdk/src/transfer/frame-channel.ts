@@ -35,6 +35,13 @@ export interface FrameChannel {
   maxFrameBytes?(): Promise<number | undefined>;
   /** Path of the connection, for progress events; `undefined` while unknown. */
   path?(): Promise<TransferPath | undefined>;
+  /**
+   * How long the peer may stay silent while frames of ours await its acknowledgement before the
+   * sender treats the channel as lost (→ `disconnected`, then a resume on a new channel). Covers a
+   * peer that vanished without closing: a reloaded page whose connection lingers, a suspended
+   * laptop. Unset: never (the relay acknowledges whole uploads, which take as long as they take).
+   */
+  readonly silenceLimitMs?: number;
   /** Close the channel; idempotent. */
   close(): void;
 }

@@ -12,6 +12,12 @@ import type { FrameChannel, TransferPath } from './frame-channel.ts';
  * await session.ready;
  * sender.attach(peerSessionChannel(session));
  */
+/**
+ * A receiver acknowledges at least every few MiB and within 20 ms of going idle; 20 s without a
+ * word while data is unacknowledged means it is gone, even if ICE has not noticed yet.
+ */
+export const PEER_SILENCE_LIMIT_MS = 20_000;
+
 export function peerSessionChannel(session: PeerSession): FrameChannel {
   let lastError: HypersendError | undefined;
   session.on('error', (e) => {
@@ -37,6 +43,7 @@ export function peerSessionChannel(session: PeerSession): FrameChannel {
         return undefined; // not selected yet, or closed: progress just omits it
       }
     },
+    silenceLimitMs: PEER_SILENCE_LIMIT_MS,
     close: () => session.close(),
   };
 }

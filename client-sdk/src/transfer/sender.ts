@@ -80,6 +80,9 @@ export class TransferSender extends EngineBase {
   /** HELLO `maxChunkSize` of the receiver and our own channel's limit, once known. */
   #peerMaxChunk: number | undefined;
   #ownMaxChunk: number | undefined;
+  /** When the receiver last sent anything, and the check against its channel's silence limit. */
+  #heardAt = 0;
+  #silenceTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(prepared: PreparedSend, o: SenderTuning) {
     const { ctx, offer, source, chunkSize } = prepared;
@@ -169,15 +172,37 @@ export class TransferSender extends EngineBase {
     return this.#source.kind === 'files';
   }
 
-  protected onAttach(): void {
+  protected onAttach(channel: FrameChannel, gen: number): void {
     // The receiver speaks first (HELLO + RESUME_FROM); nothing to send until then.
+    this.#heardAt = Date.now();
+    clearInterval(this.#silenceTimer);
+    const limit = channel.silenceLimitMs;
+    if (limit === undefined) return;
+    this.#silenceTimer = setInterval(
+      () => {
+        if (!this.isLive(gen)) return clearInterval(this.#silenceTimer);
+        const unacknowledged = this.#highestSent + 1 > this.#acked;
+        if (!unacknowledged || Date.now() - this.#heardAt <= limit) return;
+        clearInterval(this.#silenceTimer);
+        this.abandonChannel(
+          new HypersendError(
+            'peer_connection_failed',
+            `no word from the receiver for ${Math.round(limit / 1000)} s with data unacknowledged`,
+          ),
+        );
+      },
+      Math.min(1000, limit / 4),
+    );
+    (this.#silenceTimer as { unref?: () => void }).unref?.();
   }
 
   protected override onDisconnect(): void {
+    clearInterval(this.#silenceTimer);
     this.#wake.notify();
   }
 
   protected async cleanup(ok: boolean, err?: HypersendError): Promise<void> {
+    clearInterval(this.#silenceTimer);
     this.#wake.notify();
     if (this.#source.kind === 'files') await this.#source.files.close();
     else await this.#source.chunks.return(undefined);
@@ -189,6 +214,7 @@ export class TransferSender extends EngineBase {
   }
 
   protected onFrame(bytes: Uint8Array, gen: number): void {
+    this.#heardAt = Date.now();
     const r = decodeFrame(bytes);
     if (!r.ok) {
       this.#protocolError(new HypersendError(r.code, r.message));
