@@ -4,6 +4,7 @@ import { FileHashChain } from '../files/chunk-hash.ts';
 import { type ChunkLayout, layoutChunks, locateChunk } from '../files/chunk-layout.ts';
 import type { ChunkSink } from '../files/chunk-types.ts';
 import { FileError } from '../files/file-error.ts';
+import { SinkQueue } from '../files/sink-queue.ts';
 import type { FileWriter, ReceiveDirectory } from './receive-targets.ts';
 import type { IncomingFile, TransferSinkOptions } from './transfer-sink.ts';
 
@@ -24,8 +25,7 @@ export class MemorySink implements ChunkSink {
   readonly #segments: readonly string[][];
   #accepted = 0;
   #current: { fileIndex: number; writer: FileWriter; hash: FileHashChain } | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
+  readonly #ops = new SinkQueue('sink is closed');
 
   private constructor(o: TransferSinkOptions, dir: ReceiveDirectory, segments: string[][]) {
     this.#o = o;
@@ -59,39 +59,29 @@ export class MemorySink implements ChunkSink {
   }
 
   write(index: number, bytes: Uint8Array): Promise<void> {
-    return this.#enqueue(() => this.#write(index, bytes));
+    return this.#ops.run(() => this.#write(index, bytes));
   }
 
   commitThrough(_index: number): Promise<number> {
-    return this.#enqueue(async () => this.#accepted);
+    return this.#ops.run(async () => this.#accepted);
   }
 
   finish(): Promise<void> {
-    return this.#enqueue(async () => {
+    return this.#ops.run(async () => {
       if (this.#accepted !== this.layout.chunkCount)
         throw new FileError(
           'out_of_order',
           `transfer incomplete: ${this.#accepted}/${this.layout.chunkCount} chunks`,
         );
-      this.#closed = true;
+      this.#ops.markClosed();
     });
   }
 
   async abort(): Promise<void> {
-    this.#closed = true;
-    await this.#queue.catch(() => undefined);
+    await this.#ops.drain();
     const cur = this.#current;
     this.#current = undefined;
     await cur?.writer.abort();
-  }
-
-  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => {
-      if (this.#closed) throw new FileError('closed', 'sink is closed');
-      return fn();
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   async #write(index: number, bytes: Uint8Array): Promise<void> {

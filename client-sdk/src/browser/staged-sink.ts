@@ -9,6 +9,7 @@ import { type ChunkLayout, layoutChunks, locateChunk } from '../files/chunk-layo
 import type { ChunkSink } from '../files/chunk-types.ts';
 import { FileError } from '../files/file-error.ts';
 import { fromHex, type ProgressRecord, recordMatches, toHex } from '../files/progress-record-schema.ts';
+import { SinkQueue } from '../files/sink-queue.ts';
 import { bytesBefore } from '../transfer/transfer-events.ts';
 import { sweepStalePartials } from './partials.ts';
 import {
@@ -68,8 +69,7 @@ export class StagedSink implements ChunkSink {
   #segments: PartSegment[];
   #open: OpenSegment | undefined;
   #lastPut = '';
-  #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
+  readonly #ops = new SinkQueue('sink is closed');
 
   private constructor(
     o: TransferSinkOptions,
@@ -148,7 +148,7 @@ export class StagedSink implements ChunkSink {
   }
 
   write(index: number, bytes: Uint8Array): Promise<void> {
-    return this.#enqueue(() => this.#write(index, bytes));
+    return this.#ops.run(() => this.#write(index, bytes));
   }
 
   /**
@@ -156,7 +156,7 @@ export class StagedSink implements ChunkSink {
    * first chunk not yet durable: the engine acknowledges exactly that.
    */
   commitThrough(_index: number): Promise<number> {
-    return this.#enqueue(async () => {
+    return this.#ops.run(async () => {
       const seg = this.#open;
       if (seg && (seg.bytes >= SEGMENT_BYTES || Date.now() - seg.openedAt >= SEGMENT_MAX_AGE_MS)) {
         await this.#closeSegment();
@@ -167,21 +167,20 @@ export class StagedSink implements ChunkSink {
   }
 
   finish(): Promise<void> {
-    return this.#enqueue(async () => {
+    return this.#ops.run(async () => {
       if (this.#accepted !== this.layout.chunkCount)
         throw new FileError(
           'size_mismatch',
           `transfer incomplete: ${this.#accepted}/${this.layout.chunkCount} chunks`,
         );
-      this.#closed = true;
+      this.#ops.markClosed();
       await this.#removeAll();
     });
   }
 
   /** Stop, keeping the durable segments and the record for a later resume (connection lost, interrupted). */
   async close(): Promise<void> {
-    this.#closed = true;
-    await this.#queue.catch(() => undefined);
+    await this.#ops.drain();
     const seg = this.#open;
     this.#open = undefined;
     await seg?.writer.abort(); // beyond the record: re-received on resume
@@ -189,21 +188,11 @@ export class StagedSink implements ChunkSink {
 
   /** Delete partial data and the record. Files already verified and installed stay. */
   async abort(): Promise<void> {
-    this.#closed = true;
-    await this.#queue.catch(() => undefined);
+    await this.#ops.drain();
     const seg = this.#open;
     this.#open = undefined;
     await seg?.writer.abort();
     await this.#removeAll();
-  }
-
-  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => {
-      if (this.#closed) throw new FileError('closed', 'sink is closed');
-      return fn();
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   #durable(): number {
@@ -242,7 +231,7 @@ export class StagedSink implements ChunkSink {
     const digest = (this.#file as { chain: FileHashChain }).chain.digest();
     if (!sameBytes(digest, file.digest)) {
       await this.#removeAll();
-      this.#closed = true;
+      this.#ops.markClosed();
       throw new FileError('hash_mismatch', 'received bytes do not match the manifest digest', {
         path: file.path,
       });

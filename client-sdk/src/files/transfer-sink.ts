@@ -17,6 +17,7 @@ import {
 } from './progress-record.ts';
 import { resolveInside } from './resolve-inside.ts';
 import { STAGING_DIR_NAME, sanitizeRelativePath } from './safe-path.ts';
+import { SinkQueue } from './sink-queue.ts';
 
 /** One file as the (decrypted) manifest describes it. */
 export interface IncomingFile {
@@ -70,8 +71,7 @@ export class TransferSink implements ChunkSink {
   #current: { fileIndex: number; sink: FileSink } | undefined;
   #resumeState: FileHashState | undefined;
   #lastCommitted: string | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
+  readonly #ops = new SinkQueue('transfer sink is closed');
 
   private constructor(
     o: TransferSinkOptions,
@@ -136,24 +136,24 @@ export class TransferSink implements ChunkSink {
   }
 
   write(index: number, bytes: Uint8Array): Promise<void> {
-    return this.#enqueue(() => this.#write(index, bytes));
+    return this.#ops.run(() => this.#write(index, bytes));
   }
 
   commitThrough(_index: number): Promise<number> {
     // Commits everything accepted so far, which includes `_index` when it was written: the caller
     // acknowledges the returned value, never more than is durable.
-    return this.#enqueue(() => this.#commit());
+    return this.#ops.run(() => this.#commit());
   }
 
   finish(): Promise<void> {
-    return this.#enqueue(async () => {
+    return this.#ops.run(async () => {
       if (this.#accepted !== this.layout.chunkCount) {
         throw new FileError(
           'size_mismatch',
           `transfer incomplete: ${this.#accepted}/${this.layout.chunkCount} chunks`,
         );
       }
-      this.#closed = true;
+      this.#ops.markClosed();
       await this.#removeStaging();
     });
   }
@@ -164,28 +164,17 @@ export class TransferSink implements ChunkSink {
    * Safe to call more than once and after `abort`; every later call fails with `closed`.
    */
   async close(): Promise<void> {
-    this.#closed = true;
-    await this.#queue.catch(() => undefined);
+    await this.#ops.drain();
     await this.#current?.sink.close();
     this.#current = undefined;
   }
 
   /** Deletes partial data and progress. Files already verified and installed stay. */
   async abort(): Promise<void> {
-    this.#closed = true;
-    await this.#queue.catch(() => undefined);
+    await this.#ops.drain();
     await this.#current?.sink.abort();
     this.#current = undefined;
     await this.#removeStaging();
-  }
-
-  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => {
-      if (this.#closed) throw new FileError('closed', 'transfer sink is closed');
-      return fn();
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   async #write(index: number, bytes: Uint8Array): Promise<void> {
@@ -294,7 +283,7 @@ export class TransferSink implements ChunkSink {
   }
 
   async #failAll(): Promise<void> {
-    this.#closed = true;
+    this.#ops.markClosed();
     await this.#current?.sink.abort();
     this.#current = undefined;
     await this.#removeStaging();
