@@ -18,6 +18,7 @@ describe('signaling-vs-peerjs.ts --tiny', () => {
       expect(r.connect.held, `${r.server.name}: ${JSON.stringify(r.connect.failures)}`).toBe(50);
       expect(r.throughput.delivered).toBeGreaterThan(0);
       expect(r.throughput.otherFrames.wrong_signal ?? 0).toBe(0);
+      expect(r.shallowThroughput.delivered).toBeGreaterThan(0);
       expect(r.latency.received).toBe(r.latency.sent);
     }
     expect(details.peerjs.server.name).toBe('peerjs');
@@ -25,6 +26,7 @@ describe('signaling-vs-peerjs.ts --tiny', () => {
     expect(ids).toEqual([
       'signaling.connections_held',
       'signaling.signals_per_s',
+      'signaling.shallow_signals_per_s',
       'signaling.p50_ms',
       'signaling.p99_ms',
       'signaling.rss_per_connection_kib',

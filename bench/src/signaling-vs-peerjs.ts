@@ -36,11 +36,18 @@ export function signalingFigures(ours: SignalingResult, ref: SignalingResult): F
     ),
     compared(
       'signaling.signals_per_s',
-      'Signaling: routed signals/s (closed loop)',
+      `Signaling: routed signals/s (closed loop, ${ours.throughput.window} in flight per pair)`,
       ours.throughput.signalsPerSecond,
       'signals/s',
       { label: REFERENCE, value: ref.throughput.signalsPerSecond },
       { text: '≥ 50,000/s', pass: ours.throughput.signalsPerSecond >= 50_000 },
+    ),
+    compared(
+      'signaling.shallow_signals_per_s',
+      `Signaling: routed signals/s (closed loop, ${ours.shallowThroughput.window} in flight per pair)`,
+      ours.shallowThroughput.signalsPerSecond,
+      'signals/s',
+      { label: REFERENCE, value: ref.shallowThroughput.signalsPerSecond },
     ),
     compared(
       'signaling.p50_ms',

@@ -35,8 +35,17 @@ describe('signaling benchmark (--tiny)', () => {
       const failures = JSON.stringify(result.connect.failures);
       expect(result.connect.held, failures).toBe(50);
       expect(Object.keys(result.connect.retries).every((k) => k === 'close 1006')).toBe(true);
-      expect(result.throughput.delivered).toBeGreaterThan(0);
-      expect(result.throughput.signalsPerSecond).toBeGreaterThan(0);
+      // Both closed loops ran with their windows, and none was fed by the other's stragglers.
+      for (const [loop, window] of [
+        [result.throughput, 8],
+        [result.shallowThroughput, 2],
+      ] as const) {
+        expect(loop.window).toBe(window);
+        expect(loop.delivered).toBeGreaterThan(0);
+        expect(loop.signalsPerSecond).toBeGreaterThan(0);
+        expect(loop.otherFrames.undrained_before_phase ?? 0).toBe(0);
+        expect(loop.otherFrames.wrong_signal ?? 0).toBe(0);
+      }
       expect(result.latency.received).toBeGreaterThan(0);
       expect(result.latency.p99Ms).toBeGreaterThan(0);
       expect(result.rss.heldMiB).toBeGreaterThan(0);

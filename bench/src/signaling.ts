@@ -4,7 +4,7 @@
  * connect time, routed signals/s (closed loop, at the receivers), delivery latency at a fixed
  * offered rate, and server RSS per connection; writes bench/results/signaling.json.
  *
- *   node --import tsx bench/src/signaling.ts [--connections 10000] [--duration 10] [--rate 10000] [--window W] [--tiny]
+ *   node --import tsx bench/src/signaling.ts [--connections 10000] [--duration 10] [--rate 10000] [--window 8] [--shallow-window 2] [--tiny]
  *
  * Server and load generator share this machine's cores; CPU seconds per phase are reported for
  * both so the figures can be read against that.
@@ -17,7 +17,7 @@ import { LatencyHistogram } from './lib/signaling-histogram.ts';
 import type { LoopDelaySummary } from './lib/signaling-ipc.ts';
 import { parseSignalingOptions, type SignalingBenchOptions } from './lib/signaling-options.ts';
 import { cpuTimes, machineBusySeconds, rssBytes } from './lib/signaling-proc.ts';
-import { formatReport, type SignalingResult } from './lib/signaling-report.ts';
+import { formatReport, type SignalingResult, type ThroughputResult } from './lib/signaling-report.ts';
 import { REPO_ROOT, type ServerProcess, startServerProcess } from './lib/signaling-server-process.ts';
 import { createBenchIssuer } from './lib/signaling-tokens.ts';
 import { LoadWorker, slicePairs } from './lib/signaling-workers.ts';
@@ -26,6 +26,8 @@ import { LoadWorker, slicePairs } from './lib/signaling-workers.ts';
 const SETTLE_MS = 1_000;
 const PROVISION_TIMEOUT_MS = 10 * 60_000;
 const CONNECT_TIMEOUT_MS = 5 * 60_000;
+/** Warm-up: one signal each way per pair, then the drain (at most 15 s). */
+const WARM_UP_TIMEOUT_MS = 30_000;
 /** A phase's answer may lag its duration by the drains (a few seconds) and nothing more. */
 const PHASE_SLACK_MS = 30_000;
 
@@ -99,7 +101,6 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
             privateKeyPem: issuer.privateKeyPem,
             ack: o.ack,
             connectConcurrency: o.connectConcurrency,
-            window: o.window,
             httpConcurrency: o.httpConcurrency,
           },
           generatorArgs,
@@ -167,16 +168,9 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     const rssHeld = rssBytes(srv.pid);
 
     const durationMs = o.durationS * 1000;
-    process.stdout.write(`throughput phase, ${o.durationS} s closed loop … `);
-    const t0 = cpu();
-    const tp = await all({ t: 'throughput', durationMs }, 'throughput', durationMs + PHASE_SLACK_MS);
-    const throughputUsage = usage(t0, cpu());
-    const delivered = tp.reduce((n, r) => n + r.delivered, 0);
-    const signalsPerSecond = tp.reduce((n, r) => n + r.delivered / (r.ms / 1000), 0);
-    const loopLatency = new LatencyHistogram();
-    for (const r of tp) loopLatency.merge(r.histogram);
-    console.log(`${Math.round(signalsPerSecond)} signals/s`);
-
+    const warm = await all({ t: 'warmUp' }, 'warmedUp', WARM_UP_TIMEOUT_MS);
+    const warmMissing = warm.reduce((n, w) => n + w.missing, 0);
+    if (warmMissing > 0) console.log(`warm-up: ${warmMissing} signals did not come back`);
     process.stdout.write(`latency phase, ${o.rate} signals/s offered for ${o.durationS} s … `);
     await srv.loopDelay(); // starts the server's loop-delay histogram over for this phase
     const l0 = cpu();
@@ -193,14 +187,40 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     const latency = histogram.summary();
     console.log(`p99 ${latency.p99Ms.toFixed(2)} ms`);
 
+    // After the latency phase: a saturating closed loop leaves the server with a grown heap and
+    // socket buffers for a while, which would otherwise land in the latency tail.
+    const closedLoop = async (window: number): Promise<ThroughputResult> => {
+      process.stdout.write(`throughput phase, ${o.durationS} s closed loop, ${window} in flight per pair … `);
+      const t0 = cpu();
+      const tp = await all(
+        { t: 'throughput', durationMs, window },
+        'throughput',
+        durationMs + PHASE_SLACK_MS,
+      );
+      const use = usage(t0, cpu());
+      const signalsPerSecond = tp.reduce((n, r) => n + r.delivered / (r.ms / 1000), 0);
+      const loopLatency = new LatencyHistogram();
+      for (const r of tp) loopLatency.merge(r.histogram);
+      console.log(`${Math.round(signalsPerSecond)} signals/s`);
+      return {
+        window,
+        signalsPerSecond,
+        delivered: tp.reduce((n, r) => n + r.delivered, 0),
+        acks: tp.reduce((n, r) => n + r.acks, 0),
+        seconds: Math.max(...tp.map((r) => r.ms)) / 1000,
+        loopLatency: loopLatency.summary(),
+        otherFrames: sumFrames(tp),
+        ...use,
+        serverUsPerSignal: (use.serverCores * 1e6) / signalsPerSecond,
+        generatorUsPerSignal: (use.generatorCores * 1e6) / signalsPerSecond,
+      };
+    };
+    const throughput = await closedLoop(o.window);
+    const shallow = await closedLoop(o.shallowWindow);
+
     const status = await all({ t: 'status' }, 'status', 10_000);
     const rssAfter = rssBytes(srv.pid);
     const heldAtEnd = status.reduce((n, s) => n + s.open, 0);
-    const frames = (list: Array<{ other: Record<string, number> }>) => {
-      const out: Record<string, number> = {};
-      for (const r of list) for (const [k, v] of Object.entries(r.other)) out[k] = (out[k] ?? 0) + v;
-      return out;
-    };
     const sent = lat.reduce((n, r) => n + r.sent, 0);
     const latencyMs = Math.max(...lat.map((r) => r.ms));
 
@@ -222,7 +242,6 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         durationS: o.durationS,
         rate: o.rate,
         ack: o.ack,
-        window: o.window ?? windowFor(o),
         tiny: o.tiny,
       },
       provisioning: { users: o.connections, httpRequests: requests, seconds: provisionS },
@@ -237,17 +256,8 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         ...connectUsage,
         heldAtEnd,
       },
-      throughput: {
-        signalsPerSecond,
-        delivered,
-        acks: tp.reduce((n, r) => n + r.acks, 0),
-        seconds: Math.max(...tp.map((r) => r.ms)) / 1000,
-        loopLatency: loopLatency.summary(),
-        otherFrames: frames(tp),
-        ...throughputUsage,
-        serverUsPerSignal: (throughputUsage.serverCores * 1e6) / signalsPerSecond,
-        generatorUsPerSignal: (throughputUsage.generatorCores * 1e6) / signalsPerSecond,
-      },
+      throughput,
+      shallowThroughput: shallow,
       latency: {
         offeredRate: o.rate,
         achievedRate: sent / (latencyMs / 1000),
@@ -259,7 +269,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         serverLoopDelay,
         // The worst worker's figures: a stall in either one delays its pairs' signals.
         generatorLoopDelay: worstLoopDelay(lat.map((r) => r.loopDelay)),
-        otherFrames: frames(lat),
+        otherFrames: sumFrames(lat),
         ...latencyUsage,
       },
       rss: {
@@ -271,7 +281,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       },
       goals: {
         connections: { target: 10_000, met: held >= 10_000 },
-        signalsPerSecond: { target: 50_000, met: signalsPerSecond >= 50_000 },
+        signalsPerSecond: { target: 50_000, met: throughput.signalsPerSecond >= 50_000 },
         p99MsAt10k: { target: 10, met: o.rate >= 10_000 && latency.p99Ms < 10 },
       },
     };
@@ -310,10 +320,11 @@ function worstLoopDelay(list: LoopDelaySummary[]): LoopDelaySummary | null {
   };
 }
 
-/** The closed loop's default window per pair, as the workers compute it (for the report). */
-function windowFor(o: SignalingBenchOptions): number {
-  const pairsPerWorker = o.connections / 2 / o.workers;
-  return Math.max(1, Math.min(64, Math.ceil(4096 / Math.floor(pairsPerWorker))));
+/** Frame counts of several workers, summed per kind. */
+function sumFrames(list: ReadonlyArray<{ other: Record<string, number> }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of list) for (const [k, v] of Object.entries(r.other)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 async function main(): Promise<void> {

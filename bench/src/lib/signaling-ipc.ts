@@ -27,8 +27,6 @@ export interface LoadWorkerConfig {
   privateKeyPem: string;
   ack: boolean;
   connectConcurrency: number;
-  /** Signals in flight per pair in the closed loop; null: spread ~4,096 per worker over its pairs. */
-  window: number | null;
   httpConcurrency: number;
 }
 
@@ -36,8 +34,11 @@ export interface LoadWorkerConfig {
 export type ToLoadWorker =
   | { t: 'provision' }
   | { t: 'connect' }
-  | { t: 'throughput'; durationMs: number }
+  /** A closed loop with `window` signals in flight per pair (both directions together). */
+  | { t: 'throughput'; durationMs: number; window: number }
   | { t: 'latency'; durationMs: number; rate: number }
+  /** One signal each way per pair, unmeasured, until all are back (fills the server's caches). */
+  | { t: 'warmUp' }
   | { t: 'status' }
   | { t: 'exit' };
 
@@ -154,5 +155,6 @@ export type FromLoadWorker =
       other: FrameCounts;
       histogram: HistogramData;
     }
+  | { t: 'warmedUp'; signals: number; missing: number; ms: number }
   | { t: 'status'; open: number; closes: Record<string, number> }
   | { t: 'error'; message: string };

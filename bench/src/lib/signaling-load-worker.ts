@@ -24,12 +24,9 @@ import { type BenchIdentity, bounded, provisionPairs } from './signaling-provisi
 import { benchSubject, tokenMinter } from './signaling-tokens.ts';
 import { MaskedTemplate, openRawWs, type RawWs } from './signaling-ws-client.ts';
 
-/** Signals in flight per worker in the throughput phase (closed loop), spread over its pairs. */
-const THROUGHPUT_IN_FLIGHT = 4096;
 const MAX_WINDOW_PER_PAIR = 64;
-/** A phase is over once no frame arrived for this long (or the drain limit passed). */
-const QUIET_MS = 300;
-const DRAIN_LIMIT_MS = 5_000;
+/** The longest a phase waits for the previous one's signals still in flight. */
+const DRAIN_LIMIT_MS = 15_000;
 const CONNECT_TIMEOUT_MS = 30_000;
 /** `{"type":"` is 9 bytes; the next byte tells the frame types the hot path cares about apart. */
 const TYPE_BYTE = 9;
@@ -110,7 +107,9 @@ let delivered = 0;
 let received = 0;
 let acks = 0;
 let phaseStart = 0;
-let lastFrameAt = 0;
+/** Signals sent and signals received back, over all phases: their difference is in flight. */
+let signalsSent = 0;
+let signalsSeen = 0;
 let histogram = new LatencyHistogram();
 let other: FrameCounts = {};
 const closes: Record<string, number> = {};
@@ -130,6 +129,7 @@ function send(k: number): void {
       `${heads[k]!.replace('"data":{', `"id":"${(requestId++).toString(36)}","data":{`)}${CANDIDATE},"t":${t}}}`,
     );
   } else ws.sendFrame(templates[k]!.fillFixed3(performance.now()));
+  signalsSent += 1;
 }
 
 /** Where `"t":` starts in a frame that ends exactly as we built it: `"t":<T_WIDTH bytes>}}`. */
@@ -175,7 +175,6 @@ function sendTime(data: Buffer, start: number, end: number): number {
 
 function onFrame(k: number, data: Buffer, start: number, end: number): void {
   const now = performance.now();
-  lastFrameAt = now;
   const type = data[start + TYPE_BYTE];
   if (type === S) {
     const head = expectedHeads[k]!;
@@ -184,11 +183,12 @@ function onFrame(k: number, data: Buffer, start: number, end: number): void {
       return;
     }
     const t = sendTime(data, start, end);
+    signalsSeen += 1;
     if (Number.isNaN(t)) {
       count(other, 'bad_timestamp');
       return;
     }
-    if (phase === 'throughput' && running) {
+    if (phase === 'throughput' && running && t >= phaseStart) {
       delivered += 1;
       histogram.record(now - t);
       // Closed loop: every delivery makes the receiver answer its peer, keeping the window full.
@@ -301,19 +301,31 @@ function resetCounters(next: Phase): void {
   phaseStart = performance.now();
 }
 
-/** Wait until frames stop arriving, so one phase's stragglers do not land in the next. */
-async function drain(): Promise<void> {
+/**
+ * Wait until every signal sent has come back, so one phase's stragglers do not land in the next
+ * (a saturating closed loop leaves up to a window per pair queued in the server and the sockets;
+ * a quiet spell is no proof, since a stalled server is quiet too). Returns how many were still
+ * missing at the limit (dropped, or the server still behind), which the next phase reports.
+ */
+async function drain(): Promise<number> {
   const limit = performance.now() + DRAIN_LIMIT_MS;
-  while (performance.now() < limit && performance.now() - lastFrameAt < QUIET_MS)
-    await new Promise((r) => setTimeout(r, 50));
+  while (signalsSeen < signalsSent && performance.now() < limit) await new Promise((r) => setTimeout(r, 20));
+  return signalsSent - signalsSeen;
 }
 
-async function throughput(durationMs: number): Promise<FromLoadWorker> {
-  await drain();
-  resetCounters('throughput');
+/** Start phase `next` once the previous one has drained; what did not drain is counted in it. */
+async function startPhase(next: Phase): Promise<void> {
+  const missing = await drain();
+  resetCounters(next);
+  if (missing > 0) other.undrained_before_phase = missing;
+  // Counted from here: a straggler still arriving must not be taken for this phase's loss.
+  signalsSeen = signalsSent;
+}
+
+async function throughput(durationMs: number, windowPerPair: number): Promise<FromLoadWorker> {
+  await startPhase('throughput');
   running = true;
-  const window =
-    config.window ?? Math.max(1, Math.min(MAX_WINDOW_PER_PAIR, Math.ceil(THROUGHPUT_IN_FLIGHT / pairs)));
+  const window = Math.max(1, Math.min(MAX_WINDOW_PER_PAIR, windowPerPair));
   for (let w = 0; w < window; w++) for (let p = 0; p < pairs; p++) send(2 * p + (w & 1));
   await new Promise((r) => setTimeout(r, durationMs));
   running = false;
@@ -336,8 +348,7 @@ async function throughput(durationMs: number): Promise<FromLoadWorker> {
  * robin over the pairs, alternating direction, so every connection sends and receives.
  */
 async function latency(durationMs: number, rate: number): Promise<FromLoadWorker> {
-  await drain();
-  resetCounters('latency');
+  await startPhase('latency');
   let sent = 0;
   let maxScheduleLagMs = 0;
   // The generator's own stalls, reported next to the server's so a tail can be attributed.
@@ -383,6 +394,18 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
   return result;
 }
 
+/**
+ * Every socket sends its pair peer one signal and waits for all to come back. The server looks
+ * up each pair's relationship on its first signal (then caches it for ~30 s); without this, the
+ * latency phase's first second would measure 10,000 cold lookups, not signals at 10,000/s.
+ */
+async function warmUp(): Promise<FromLoadWorker> {
+  const t0 = performance.now();
+  for (let k = 0; k < config.users; k++) send(k);
+  const missing = await drain();
+  return { t: 'warmedUp', signals: config.users, missing, ms: performance.now() - t0 };
+}
+
 async function handle(msg: ToLoadWorker): Promise<FromLoadWorker | null> {
   switch (msg.t) {
     case 'provision': {
@@ -395,9 +418,11 @@ async function handle(msg: ToLoadWorker): Promise<FromLoadWorker | null> {
     case 'connect':
       return connectAll();
     case 'throughput':
-      return throughput(msg.durationMs);
+      return throughput(msg.durationMs, msg.window);
     case 'latency':
       return latency(msg.durationMs, msg.rate);
+    case 'warmUp':
+      return warmUp();
     case 'status':
       return { t: 'status', open: openCount(), closes };
     case 'exit':

@@ -6,7 +6,7 @@ export interface SignalingBenchOptions {
   server: SignalingTarget;
   /** WebSocket connections to open and hold; even, because connections work in pairs. */
   connections: number;
-  /** Seconds of each measured phase (throughput, then latency). */
+  /** Seconds of each measured phase (latency, then the two closed loops). */
   durationS: number;
   /** Offered signals per second, all workers together, in the latency phase. */
   rate: number;
@@ -15,10 +15,16 @@ export interface SignalingBenchOptions {
   /** Signals carry an `id`, so the server also answers an `ack` to the sender. */
   ack: boolean;
   /**
-   * Signals in flight per contact pair in the closed-loop phase (both directions together);
-   * null spreads ~4,096 per worker over its pairs (2 per pair at 10,000 connections).
+   * Signals in flight per contact pair in the main closed-loop phase (both directions together):
+   * the server's capacity, reached when clients keep several signals in flight (an ICE trickle
+   * sends a burst of candidates), so the server reads and writes several frames per socket and turn.
    */
-  window: number | null;
+  window: number;
+  /**
+   * The second closed loop's window: one signal each way per pair (the old default), i.e. every
+   * socket has about one frame per turn — the server's cost per signal at its worst batching.
+   */
+  shallowWindow: number;
   /** Concurrent WebSocket upgrades in flight per worker. */
   connectConcurrency: number;
   /** Concurrent provisioning HTTP requests per worker. */
@@ -36,8 +42,15 @@ export interface SignalingBenchOptions {
 
 export const DEFAULT_RESULTS_PATH = 'bench/results/signaling.json';
 
+/**
+ * Measured at 10,000 connections, one worker (2026-11-29): 2 per pair 24–33k signals/s, 8 per
+ * pair 48–66k, 16 per pair 60–70k; 32 per pair fell back to 48k (queues outgrow the batching gain).
+ */
+const DEFAULT_WINDOW = 8;
+const SHALLOW_WINDOW = 2;
+
 const USAGE = `usage: node --import tsx bench/src/signaling.ts [--server hypersend|peerjs] [--connections N] [--duration S] [--rate R]
-         [--workers W] [--window W] [--ack] [--connect-concurrency C] [--http-concurrency C]
+         [--workers W] [--window W] [--shallow-window W] [--ack] [--connect-concurrency C] [--http-concurrency C]
          [--out FILE | --no-out] [--server-node-args "FLAGS"] [--server-cpu-prof DIR] [--generator-cpu-prof DIR] [--tiny]`;
 
 /**
@@ -73,6 +86,7 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
     'rate',
     'workers',
     'window',
+    'shallow-window',
     'connect-concurrency',
     'http-concurrency',
     'out',
@@ -93,7 +107,10 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
   };
   const connections = num('connections', tiny ? 50 : 10_000);
   if (connections % 2 !== 0) throw new Error('--connections must be even (connections work in pairs)');
-  const workers = Math.min(num('workers', tiny ? 1 : 2), connections / 2);
+  // One generator process: at 10,000 connections it keeps up with the server using about half a
+  // core, and a second one only adds a third busy process to two cores (worse tails, less CPU
+  // for the server). `--workers` still spreads the load when the generator is the bottleneck.
+  const workers = Math.min(num('workers', 1), connections / 2);
   const server = values.get('server') ?? 'hypersend';
   if (server !== 'hypersend' && server !== 'peerjs')
     throw new Error(`--server must be hypersend or peerjs, got ${server}\n${USAGE}`);
@@ -107,7 +124,8 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
     rate: num('rate', tiny ? 500 : 10_000),
     workers,
     ack: flags.has('ack'),
-    window: values.has('window') ? num('window', 2) : null,
+    window: num('window', DEFAULT_WINDOW),
+    shallowWindow: num('shallow-window', SHALLOW_WINDOW),
     connectConcurrency: num('connect-concurrency', 128),
     httpConcurrency: num('http-concurrency', 32),
     out,
