@@ -44,6 +44,8 @@ export class FileSink {
   readonly #chunkCount: number;
   readonly #maxInFlight: number;
   readonly #inFlight = new Set<Promise<void>>();
+  /** fsyncs started by {@link FileSink.checkpoint} and not yet settled. */
+  readonly #syncs = new Set<Promise<unknown>>();
   /** Consecutive chunks gathered for one positional write (see {@link WRITE_BATCH_BYTES}). */
   readonly #batchCapacity: number;
   #batch: { bytes: Uint8Array; start: number; length: number } | undefined;
@@ -51,6 +53,8 @@ export class FileSink {
   #next: number;
   #error: unknown;
   #closed = false;
+  /** Every chunk is written and fsynced (set by {@link FileSink.verify} before it closes). */
+  #verified = false;
 
   private constructor(o: FileSinkOptions, fh: FileHandle, chain: FileHashChain) {
     this.#o = o;
@@ -119,12 +123,34 @@ export class FileSink {
 
   /** Waits for pending writes, fsyncs, and returns the hash state those chunks are durable under. */
   async sync(): Promise<FileHashState> {
+    const { state, durable } = this.checkpoint();
+    await durable;
+    return state;
+  }
+
+  /**
+   * Starts making every chunk accepted so far durable, without holding up later writes: the hash
+   * state is taken now, and `durable` resolves once the writes issued up to now are done and the
+   * `.part` is fsynced. Writes made meanwhile go on (they may become durable too; nothing relies
+   * on that). The receiver commits this way so that receiving never waits for an fsync.
+   */
+  checkpoint(): { state: FileHashState; durable: Promise<void> } {
+    this.#check();
     const state = this.#chain.state;
     this.#flush();
-    await Promise.all([...this.#inFlight]);
-    this.#check();
-    await this.#fh.sync();
-    return state;
+    const writes = [...this.#inFlight];
+    const durable = Promise.all(writes).then(async () => {
+      if (this.#verified) return; // verify() fsynced every chunk before it closed the handle
+      this.#check();
+      await this.#fh.sync();
+    });
+    // close() waits for running fsyncs: the handle must not be closed under one.
+    const tracked: Promise<void> = durable.then(
+      () => void this.#syncs.delete(tracked),
+      () => void this.#syncs.delete(tracked),
+    );
+    this.#syncs.add(tracked);
+    return { state, durable };
   }
 
   /**
@@ -138,6 +164,7 @@ export class FileSink {
       });
     }
     await this.sync();
+    this.#verified = true;
     const { size } = await this.#fh.stat();
     if (size !== this.#o.size || !equalBytes(this.#chain.digest(), this.#o.digest)) {
       await this.abort();
@@ -172,7 +199,7 @@ export class FileSink {
     const wasOpen = !this.#closed;
     this.#closed = true;
     this.#batch = undefined;
-    await Promise.allSettled([...this.#inFlight]);
+    await Promise.allSettled([...this.#inFlight, ...this.#syncs]);
     if (wasOpen) await this.#fh.close().catch(() => undefined);
   }
 

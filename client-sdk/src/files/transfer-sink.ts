@@ -72,6 +72,8 @@ export class TransferSink implements ChunkSink {
   #resumeState: FileHashState | undefined;
   #lastCommitted: string | undefined;
   readonly #ops = new SinkQueue('transfer sink is closed');
+  /** Tail of the record writes (see {@link TransferSink.commitThrough}); never rejects. */
+  #records: Promise<unknown> = Promise.resolve();
 
   private constructor(
     o: TransferSinkOptions,
@@ -139,10 +141,16 @@ export class TransferSink implements ChunkSink {
     return this.#ops.run(() => this.#write(index, bytes));
   }
 
+  /**
+   * Makes every chunk accepted so far durable (which includes `_index` when it was written) and
+   * resolves with their count once it is: the caller acknowledges that value, never more.
+   *
+   * Only the snapshot (hash state, chunk count, writes issued) waits its turn among the writes;
+   * the fsyncs and the record happen beside them, so writes queued after a commit go on while it
+   * is made durable. Records are written in snapshot order, so the one on disk only moves forward.
+   */
   commitThrough(_index: number): Promise<number> {
-    // Commits everything accepted so far, which includes `_index` when it was written: the caller
-    // acknowledges the returned value, never more than is durable.
-    return this.#ops.run(() => this.#commit());
+    return this.#ops.run(async () => this.#snapshot()).then((snap) => this.#persist(snap));
   }
 
   finish(): Promise<void> {
@@ -154,6 +162,7 @@ export class TransferSink implements ChunkSink {
         );
       }
       this.#ops.markClosed();
+      await this.#records; // a commit still landing would re-create the record after the removal
       await this.#removeStaging();
     });
   }
@@ -165,6 +174,7 @@ export class TransferSink implements ChunkSink {
    */
   async close(): Promise<void> {
     await this.#ops.drain();
+    await this.#records;
     await this.#current?.sink.close();
     this.#current = undefined;
   }
@@ -172,6 +182,7 @@ export class TransferSink implements ChunkSink {
   /** Deletes partial data and progress. Files already verified and installed stay. */
   async abort(): Promise<void> {
     await this.#ops.drain();
+    await this.#records;
     await this.#current?.sink.abort();
     this.#current = undefined;
     await this.#removeStaging();
@@ -206,15 +217,38 @@ export class TransferSink implements ChunkSink {
     await this.#writeRecord({});
   }
 
-  async #commit(): Promise<number> {
-    await this.#writeRecord({});
-    return this.#accepted;
+  /** What a commit makes durable, taken in write order: no disk wait here. */
+  #snapshot(): Snapshot {
+    const accepted = this.#accepted;
+    if (this.#current === undefined)
+      return { accepted, state: this.#resumeState ?? freshState(this.#o.hasher), durable: undefined };
+    const { state, durable } = this.#current.sink.checkpoint();
+    durable.catch(() => undefined); // awaited in #persist; a failure there is the caller's
+    return { accepted, state, durable };
   }
 
+  /** Waits for the snapshot's data to be on disk, then records it (after any earlier record). */
+  #persist(snap: Snapshot, extra: { installing?: number } = {}): Promise<number> {
+    return this.#inRecordOrder(async () => {
+      await snap.durable;
+      await this.#putRecord(snap.accepted, snap.state, extra);
+      return snap.accepted;
+    });
+  }
+
+  /** Runs `fn` after every record write started before it (they must land in order). */
+  #inRecordOrder<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#records.then(fn);
+    this.#records = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Records the current state durably and waits for it (inside the op queue: install steps). */
   async #writeRecord(extra: { installing?: number }): Promise<void> {
-    const state = this.#current
-      ? await this.#current.sink.sync()
-      : (this.#resumeState ?? freshState(this.#o.hasher));
+    await this.#persist(this.#snapshot(), extra);
+  }
+
+  async #putRecord(accepted: number, state: FileHashState, extra: { installing?: number }): Promise<void> {
     const record: ProgressRecord = {
       version: 1,
       transferId: this.#o.transferId,
@@ -222,7 +256,7 @@ export class TransferSink implements ChunkSink {
       senderDevice: this.#o.senderDevice,
       chunkSize: this.#o.chunkSize,
       chunkCount: this.layout.chunkCount,
-      nextChunk: this.#accepted,
+      nextChunk: accepted,
       hash: { chunks: state.chunks, bytes: state.bytes, chain: toHex(state.chain) },
       ...extra,
     };
@@ -284,6 +318,7 @@ export class TransferSink implements ChunkSink {
 
   async #failAll(): Promise<void> {
     this.#ops.markClosed();
+    await this.#records;
     await this.#current?.sink.abort();
     this.#current = undefined;
     await this.#removeStaging();
@@ -357,6 +392,15 @@ async function usableStart(
   );
   if (loc.localIndex === hash.chunks && partSize >= hash.bytes) return { nextChunk: record.nextChunk, hash };
   return { nextChunk: record.nextChunk - loc.localIndex, hash: undefined };
+}
+
+/** A commit's view of the sink, taken between two writes (see {@link TransferSink.commitThrough}). */
+interface Snapshot {
+  /** Chunks accepted when it was taken: what the record will say and the caller may acknowledge. */
+  accepted: number;
+  state: FileHashState;
+  /** The open `.part`'s writes up to the snapshot done and fsynced; none when no file is open. */
+  durable: Promise<void> | undefined;
 }
 
 function freshState(hasher: HasherFactory): FileHashState {

@@ -170,6 +170,9 @@ export class TransferReceiver extends EngineBase {
   #streamNext = 0;
   #helloGen = -1;
   #sinceAck = 0;
+  /** A background commit is running; another ACK point was reached meanwhile. */
+  #committing = false;
+  #commitAgain = false;
   #bytes = 0;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -250,7 +253,7 @@ export class TransferReceiver extends EngineBase {
       while (this.active && this.#queue.length > 0) {
         const item = this.#queue.shift() as Item;
         if (item.t === 'attach') await this.#handshake(item.channel, item.gen);
-        else if (item.t === 'flush') await this.#ack();
+        else if (item.t === 'flush') this.#ack();
         else {
           this.#queued -= item.bytes.byteLength;
           // Frames of an older channel that arrived before it closed are still good, in order.
@@ -270,15 +273,41 @@ export class TransferReceiver extends EngineBase {
     }
   }
 
-  /** Make everything received durable and acknowledge it (cumulative). */
-  async #ack(): Promise<void> {
+  /**
+   * Make everything received durable and acknowledge it (cumulative) — in the background: frames
+   * keep being decrypted and written while the commit's fsyncs run, so throughput does not wait
+   * on disk latency. The ACK names what the commit made durable, never more. One commit runs at
+   * a time; an ACK point reached meanwhile starts the next one as soon as it ends.
+   */
+  #ack(): void {
     if (this.#sinceAck === 0) return;
+    const t = this.#t;
+    if (t.kind === 'stream') {
+      this.#sinceAck = 0;
+      void this.sendQuiet({ type: 'ack', next: this.#streamNext });
+      return;
+    }
+    if (this.#committing) {
+      this.#commitAgain = true;
+      return;
+    }
     this.#sinceAck = 0;
-    const next =
-      this.#t.kind === 'files'
-        ? await this.#t.sink.commitThrough(Math.max(0, this.#t.sink.nextChunk - 1))
-        : this.#streamNext;
-    void this.sendQuiet({ type: 'ack', next });
+    this.#committing = true;
+    t.sink.commitThrough(Math.max(0, t.sink.nextChunk - 1)).then(
+      (next) => {
+        this.#committing = false;
+        if (!this.active) return;
+        void this.sendQuiet({ type: 'ack', next });
+        if (this.#commitAgain) {
+          this.#commitAgain = false;
+          this.#ack();
+        }
+      },
+      (e: unknown) => {
+        this.#committing = false;
+        if (this.active) this.#fatal(localError(e));
+      },
+    );
   }
 
   #fatal(err: HypersendError): void {
@@ -361,7 +390,7 @@ export class TransferReceiver extends EngineBase {
       await this.sendQuiet({ type: 'done', chunkCount: seq.chunkCount });
       return this.#succeed(seq.chunkCount);
     }
-    if (++this.#sinceAck >= this.#ackEvery) await this.#ack();
+    if (++this.#sinceAck >= this.#ackEvery) this.#ack();
     this.meter.update(this.#bytes);
   }
 
@@ -385,7 +414,7 @@ export class TransferReceiver extends EngineBase {
       await this.sendQuiet({ type: 'done', chunkCount: this.#streamNext });
       return this.#succeed(this.#streamNext);
     }
-    if (++this.#sinceAck >= this.#ackEvery) await this.#ack();
+    if (++this.#sinceAck >= this.#ackEvery) this.#ack();
     this.meter.update(this.#bytes);
   }
 
