@@ -19,10 +19,16 @@
  * protocol's floor, used with a peer that advertises nothing); `--raw-message` the raw
  * reference's message size (default 256 KiB, the same message size); `--cpu-prof=DIR` runs both encrypted ends
  * under `node --cpu-prof` (profiles are written when they exit).
+ *
+ * Each encrypted round also prints the CPU seconds per GiB both ends spent during the transfer
+ * (accept → DONE), by thread: `main` (JS: crypto, hashing, framing), `webrtc` (libwebrtc's
+ * threads: SCTP, sockets) and `other` (V8 GC helpers, libuv file I/O). On a shared 2-core machine
+ * throughput follows CPU per byte, so these say where an encrypted byte costs more than a raw one
+ * regardless of how busy the machine was.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, truncate } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -109,8 +115,37 @@ async function vmHwm(pid: number | undefined): Promise<number> {
   }
 }
 
+/** CPU seconds of one process's threads, by kind (see the header). */
+type ThreadCpu = Record<'main' | 'webrtc' | 'other', number>;
+
+/** Cumulative CPU (user + system) of `pid`'s threads now; zeros once it is gone. */
+async function threadCpu(pid: number | undefined): Promise<ThreadCpu> {
+  const out: ThreadCpu = { main: 0, webrtc: 0, other: 0 };
+  if (pid === undefined) return out;
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const tid of tids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after "(comm) ": state is [0], utime [11], stime [12], in clock ticks (100/s on Linux).
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const kind = tid === String(pid) ? 'main' : comm.startsWith('PeerConnection') ? 'webrtc' : 'other';
+      out[kind] += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+function cpuDelta(a: ThreadCpu, b: ThreadCpu): ThreadCpu {
+  return { main: b.main - a.main, webrtc: b.webrtc - a.webrtc, other: b.other - a.other };
+}
+
 export interface EncryptedRun {
   mbps: number;
+  /** CPU seconds per GiB during the transfer, sender and receiver (see the header). */
+  cpuPerGiB: { sender: ThreadCpu; receiver: ThreadCpu };
   firstByteMs: number;
   /** `send` (offer creation) to the receiver's DONE: what a user waits for a small file. */
   completeMs: number;
@@ -152,13 +187,23 @@ export async function encrypted(
     const offer = await tx.waitFor('offer', timeout);
     rx.send({ t: 'offer', envelope: offer.envelope });
     await rx.waitFor('accepted', 30_000);
+    const cpuBefore = await Promise.all([threadCpu(tx.child.pid), threadCpu(rx.child.pid)]);
     pair.connect(1);
     const [sent, got] = await Promise.all([tx.waitFor('done', timeout), rx.waitFor('done', timeout)]);
+    const cpuAfter = await Promise.all([threadCpu(tx.child.pid), threadCpu(rx.child.pid)]);
+    const perGiB = (c: ThreadCpu): ThreadCpu => {
+      const gib = bytes / (1024 * MiB);
+      return { main: c.main / gib, webrtc: c.webrtc / gib, other: c.other / gib };
+    };
     const first = sent.firstChunkAt ?? Number.NaN;
     peaks.tx = Math.max(peaks.tx, await vmHwm(tx.child.pid));
     peaks.rx = Math.max(peaks.rx, await vmHwm(rx.child.pid));
     return {
       mbps: bytes / 1e6 / ((got.at - first) / 1000),
+      cpuPerGiB: {
+        sender: perGiB(cpuDelta(cpuBefore[0], cpuAfter[0])),
+        receiver: perGiB(cpuDelta(cpuBefore[1], cpuAfter[1])),
+      },
       firstByteMs: first - offer.createAt,
       completeMs: got.at - offer.createAt,
       senderPeak: peaks.tx,
@@ -215,6 +260,11 @@ async function main(): Promise<void> {
       const e = await encrypted(file, work, o.bytes, o);
       console.log(
         `  round ${i + 1} encrypted: ${e.mbps.toFixed(1)} MB/s  peak RSS sender ${mb(e.senderPeak)} receiver ${mb(e.receiverPeak)}`,
+      );
+      const cpu = (c: ThreadCpu): string =>
+        `main ${c.main.toFixed(1)} webrtc ${c.webrtc.toFixed(1)} other ${c.other.toFixed(1)}`;
+      console.log(
+        `    CPU s/GiB during the transfer: sender ${cpu(e.cpuPerGiB.sender)} | receiver ${cpu(e.cpuPerGiB.receiver)}`,
       );
       enc.push(e.mbps);
       peaks.tx = Math.max(peaks.tx, e.senderPeak);
