@@ -154,8 +154,9 @@ const IDLE_ACK_MS = 20;
 /**
  * The receiving end of one transfer (made by {@link IncomingOffer.accept}). Frames are processed
  * strictly one at a time: decode → sequence check → decrypt → write (awaiting the sink's
- * backpressure) → every `ackBytes` commit durably and ACK. The sender's window bounds how much can
- * queue here; the sink's in-flight limit bounds the writes.
+ * backpressure) → every `ackBytes` start a durable commit, which ACKs what it made durable when it
+ * ends while frames keep being processed. The sender's window bounds how much can queue here; the
+ * sink's in-flight limit bounds the writes.
  */
 export class TransferReceiver extends EngineBase {
   readonly transferId: string;
