@@ -138,8 +138,11 @@ async function threadCpu(pid: number | undefined): Promise<ThreadCpu> {
   return out;
 }
 
-function cpuDelta(a: ThreadCpu, b: ThreadCpu): ThreadCpu {
-  return { main: b.main - a.main, webrtc: b.webrtc - a.webrtc, other: b.other - a.other };
+/** CPU seconds per GiB spent between two samples of one process, moving `bytes`. */
+function cpuPerGiB(before: ThreadCpu, after: ThreadCpu, bytes: number): ThreadCpu {
+  const gib = bytes / (1024 * MiB);
+  const per = (k: keyof ThreadCpu): number => (after[k] - before[k]) / gib;
+  return { main: per('main'), webrtc: per('webrtc'), other: per('other') };
 }
 
 export interface EncryptedRun {
@@ -191,18 +194,14 @@ export async function encrypted(
     pair.connect(1);
     const [sent, got] = await Promise.all([tx.waitFor('done', timeout), rx.waitFor('done', timeout)]);
     const cpuAfter = await Promise.all([threadCpu(tx.child.pid), threadCpu(rx.child.pid)]);
-    const perGiB = (c: ThreadCpu): ThreadCpu => {
-      const gib = bytes / (1024 * MiB);
-      return { main: c.main / gib, webrtc: c.webrtc / gib, other: c.other / gib };
-    };
     const first = sent.firstChunkAt ?? Number.NaN;
     peaks.tx = Math.max(peaks.tx, await vmHwm(tx.child.pid));
     peaks.rx = Math.max(peaks.rx, await vmHwm(rx.child.pid));
     return {
       mbps: bytes / 1e6 / ((got.at - first) / 1000),
       cpuPerGiB: {
-        sender: perGiB(cpuDelta(cpuBefore[0], cpuAfter[0])),
-        receiver: perGiB(cpuDelta(cpuBefore[1], cpuAfter[1])),
+        sender: cpuPerGiB(cpuBefore[0], cpuAfter[0], bytes),
+        receiver: cpuPerGiB(cpuBefore[1], cpuAfter[1], bytes),
       },
       firstByteMs: first - offer.createAt,
       completeMs: got.at - offer.createAt,
