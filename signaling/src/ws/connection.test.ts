@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNativesFixture } from './natives-fixture.ts';
 
 const FIXTURE = fileURLToPath(new URL('./connection-shape.fixture.ts', import.meta.url));
 
@@ -12,15 +12,7 @@ const FIXTURE = fileURLToPath(new URL('./connection-shape.fixture.ts', import.me
  */
 describe('createConnection', () => {
   it('gives every connection the same hidden class after the hot path wrote its fields', async () => {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ['--allow-natives-syntax', '--import', 'tsx', FIXTURE],
-        { timeout: 60_000 },
-        (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)),
-      );
-    });
-    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { count: number; sameMap: number };
+    const result = (await runNativesFixture(FIXTURE)) as { count: number; sameMap: number };
     expect(result.count).toBeGreaterThan(10);
     expect(result.sameMap).toBe(result.count);
   }, 90_000);

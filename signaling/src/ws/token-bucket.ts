@@ -7,8 +7,14 @@
  * if (!bucket.take(Date.now())) reject('rate_limited');
  */
 export class TokenBucket {
-  private tokens: number;
-  private last: number;
+  // Initialised with numbers where they are declared. A class field declared without a value
+  // starts out `undefined` (ES2022 field semantics), and V8 then keeps it as a tagged field in
+  // which every fractional value written later is a fresh heap-allocated number: one object per
+  // frame per connection, each pointed to from an old object, which made the server's
+  // young-generation GC pauses grow with the connection count (4-10 ms at 10,000 connections).
+  // Started as numbers, the fields hold their doubles in place.
+  private tokens = 0;
+  private last = 0;
 
   constructor(
     private readonly ratePerSecond: number,
