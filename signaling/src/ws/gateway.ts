@@ -151,7 +151,9 @@ export function registerWebSocket(
         // Same device again: the newest connection wins; the old one is told why (4001).
         previous.replaced = true;
         previous.unsubscribe?.();
-        close(previous, CloseCode.replaced, 'replaced by a newer connection', 'replaced');
+        // On the next turn, like the hello below: the close frame is a write, and a write inside
+        // `open` can drop the new socket (1006, the uWS bug described below).
+        setImmediate(() => close(previous, CloseCode.replaced, 'replaced by a newer connection', 'replaced'));
       }
       conn.unsubscribe = bus.subscribe(conn.key, (frame) => sender.send(conn, frame));
       counters.connections(registry.size);
