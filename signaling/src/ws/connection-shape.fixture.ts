@@ -25,7 +25,8 @@ const conns = Array.from({ length: COUNT }, (_, i) => {
   conn.unsubscribe = () => {};
   conn.expiryTimer = setTimeout(() => {}, 0);
   conn.ready = true;
-  conn.outbox.push('x');
+  conn.outboxHead = i;
+  conn.outboxTail = i + 1;
   conn.outboxBytes = 100 + i;
   conn.busy = i % 2 === 0;
   conn.lastTarget = { user: 'u', device: 'd', key: 'u/d' };

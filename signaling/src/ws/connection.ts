@@ -1,6 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { ClientMessage } from '@hypersend/protocol';
-import type { Frame } from './bus.ts';
 import type { ReachMemo } from './reach-cache.ts';
 import { StrikeCounter } from './strike-counter.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -46,8 +45,12 @@ export interface Connection extends UpgradeData {
   bucket: TokenBucket;
   badFrames: StrikeCounter;
   floods: StrikeCounter;
-  /** Frames waiting for the sender's next flush, in order (see `Sender`). */
-  outbox: Frame[];
+  /**
+   * Frames waiting for the sender's next flush: indices of the first and last in the sender's
+   * shared queue, -1 when none (see `Sender`; integers, so this state never points at young objects).
+   */
+  outboxHead: number;
+  outboxTail: number;
   /** Their total length, counted against the backpressure limit with uWS's own buffer. */
   outboxBytes: number;
   /** True while an asynchronous lookup is in flight; later frames wait in `backlog` to keep order. */
@@ -94,7 +97,8 @@ export function createConnection(
     bucket: new TokenBucket(limits.wsRatePerSecond, limits.wsBurst, now),
     badFrames: new StrikeCounter(BAD_FRAME_LIMIT, BAD_FRAME_WINDOW_MS),
     floods: new StrikeCounter(FLOOD_LIMIT, FLOOD_WINDOW_MS),
-    outbox: [],
+    outboxHead: -1,
+    outboxTail: -1,
     outboxBytes: 0,
     busy: false,
     backlog: [],

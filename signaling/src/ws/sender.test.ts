@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { METRIC_DEFINITIONS } from '../metric-names.ts';
 import { createMetrics } from '../metrics.ts';
 import { type Connection, createConnection } from './connection.ts';
-import { Sender } from './sender.ts';
+import { END, Sender } from './sender.ts';
 import { WsCounters } from './ws-metrics.ts';
 
 /** What the sender uses of a uWS socket, recording writes and cork scopes. */
@@ -96,6 +96,34 @@ describe('Sender (batched, corked writes)', () => {
     expect(a.socket.writes.map((w) => w.frame)).toEqual(['1', '2', '3']);
   });
 
+  it('sends queued while a flush runs go out in order, in this turn or the next', () => {
+    const { sender, connect, runTurn, pending } = setup();
+    const a = connect('a');
+    const b = connect('b');
+    // Writing to b queues one more frame for a (already flushed) and one for b (being flushed).
+    const write = b.socket.send.bind(b.socket);
+    b.socket.send = (frame: string) => {
+      if (frame === 'b1') {
+        sender.send(a.conn, 'a2');
+        sender.send(b.conn, 'b3');
+      }
+      return write(frame);
+    };
+    sender.send(a.conn, 'a1');
+    sender.send(b.conn, 'b1');
+    sender.send(b.conn, 'b2');
+    runTurn();
+    expect(b.socket.writes.map((w) => w.frame)).toEqual(['b1', 'b2', 'b3']);
+    expect(a.socket.writes.map((w) => w.frame)).toEqual(['a1']);
+    expect(pending).toHaveLength(1);
+    runTurn();
+    expect(a.socket.writes.map((w) => w.frame)).toEqual(['a1', 'a2']);
+    sender.send(a.conn, 'a3');
+    runTurn();
+    expect(a.socket.writes.map((w) => w.frame)).toEqual(['a1', 'a2', 'a3']);
+    expect([a.conn.outboxHead, b.conn.outboxHead]).toEqual([END, END]);
+  });
+
   it('refuses frames for closed, closing or not yet ready connections and drops their outbox', () => {
     const { sender, connect, runTurn } = setup();
     const a = connect('a');
@@ -109,7 +137,7 @@ describe('Sender (batched, corked writes)', () => {
     a.conn.closed = true;
     runTurn();
     expect(a.socket.writes).toEqual([]);
-    expect(a.conn.outbox).toEqual([]);
+    expect([a.conn.outboxHead, a.conn.outboxTail]).toEqual([END, END]);
   });
 
   it('bounds uWS buffer plus outbox by maxBackpressure and reports the slow consumer', () => {
@@ -131,6 +159,6 @@ describe('Sender (batched, corked writes)', () => {
     for (const f of ['1', '2', '3', '4']) sender.send(a.conn, f);
     runTurn();
     expect(a.socket.writes.map((w) => w.frame)).toEqual(['1', '2']);
-    expect(a.conn.outbox).toEqual([]);
+    expect([a.conn.outboxHead, a.conn.outboxTail]).toEqual([END, END]);
   });
 });
