@@ -4,7 +4,7 @@ import type { ChatFrameHandler } from '../chat/chat-frame-handler.ts';
 import type { ChatReplies } from '../chat/chat-ws.ts';
 import type { ServerContext } from '../context.ts';
 import { type Bus, createLocalBus } from './bus.ts';
-import { type Connection, createConnection } from './connection.ts';
+import { type Connection, createConnection, type SocketData } from './connection.ts';
 import { ConnectionRegistry } from './connection-registry.ts';
 import { helloFrame, reconnectFrame, signalPrefix } from './frames.ts';
 import { createMessageHandler } from './message-handler.ts';
@@ -123,7 +123,7 @@ export function registerWebSocket(
     ...(chat === undefined ? {} : { chat }),
   });
 
-  app.ws<Connection>('/v1/ws', {
+  app.ws<SocketData>('/v1/ws', {
     maxPayloadLength: HARD_MAX_PAYLOAD_BYTES,
     maxBackpressure,
     // Typed as a number in these bindings, read as a boolean: close a socket whose send would be dropped.
@@ -144,7 +144,7 @@ export function registerWebSocket(
         ),
     }),
     open: (ws) => {
-      const conn = ws.getUserData();
+      const conn = ws.getUserData().conn;
       conn.ws = ws;
       const previous = registry.add(conn);
       if (previous !== undefined) {
@@ -176,9 +176,9 @@ export function registerWebSocket(
         presence.announce(conn, 'online');
       });
     },
-    message: (ws, data, isBinary) => onMessage(ws.getUserData(), data, isBinary),
+    message: (ws, data, isBinary) => onMessage(ws.getUserData().conn, data, isBinary),
     close: (ws, code) => {
-      const conn = ws.getUserData();
+      const conn = ws.getUserData().conn;
       conn.closed = true;
       conn.ws = null;
       if (conn.expiryTimer !== null) clearTimeout(conn.expiryTimer);

@@ -40,7 +40,7 @@ export interface MessageDeps {
  *
  * @example
  * const onMessage = createMessageHandler(deps);
- * app.ws('/v1/ws', { message: (ws, data, isBinary) => onMessage(ws.getUserData(), data, isBinary) });
+ * app.ws('/v1/ws', { message: (ws, data, isBinary) => onMessage(ws.getUserData().conn, data, isBinary) });
  */
 export function createMessageHandler(deps: MessageDeps) {
   const { ctx, sender, router, presence, counters } = deps;

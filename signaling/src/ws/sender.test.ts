@@ -2,7 +2,7 @@ import type { WebSocket } from 'uWebSockets.js';
 import { describe, expect, it } from 'vitest';
 import { METRIC_DEFINITIONS } from '../metric-names.ts';
 import { createMetrics } from '../metrics.ts';
-import { type Connection, createConnection } from './connection.ts';
+import { type Connection, createConnection, type SocketData } from './connection.ts';
 import { END, Sender } from './sender.ts';
 import { WsCounters } from './ws-metrics.ts';
 
@@ -52,7 +52,7 @@ function setup(maxBackpressureBytes = 1 << 20) {
       0,
       '',
     );
-    conn.ws = socket as unknown as WebSocket<Connection>;
+    conn.ws = socket as unknown as WebSocket<SocketData>;
     conn.ready = true;
     return { conn, socket };
   };

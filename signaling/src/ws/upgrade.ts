@@ -9,7 +9,7 @@ import {
 } from '@hypersend/protocol';
 import type { AccessClaims, ServerContext } from '../context.ts';
 import { deviceKey } from './bus.ts';
-import type { Connection, UpgradeData } from './connection.ts';
+import type { Connection, SocketData, UpgradeData } from './connection.ts';
 import type { ConnectionRegistry } from './connection-registry.ts';
 import type { WsCounters } from './ws-metrics.ts';
 
@@ -157,7 +157,15 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         tokenId: result.tokenId,
       };
       // The chosen sub-protocol is the version only: the credential is never echoed back.
-      res.cork(() => res.upgrade(deps.createConnection(data), secKey, WS_SUBPROTOCOL, extensions, context));
+      res.cork(() =>
+        res.upgrade<SocketData>(
+          { conn: deps.createConnection(data) },
+          secKey,
+          WS_SUBPROTOCOL,
+          extensions,
+          context,
+        ),
+      );
     };
     const failed = (err: unknown): void => {
       registry.releaseIp(ip);
