@@ -47,6 +47,11 @@ describe('signaling benchmark (--tiny)', () => {
         expect(loop.otherFrames.wrong_signal ?? 0).toBe(0);
       }
       expect(result.latency.received).toBeGreaterThan(0);
+      // The pre-roll (0.5 s at 500/s) ran first and is in none of the measured figures.
+      expect(result.latency.prerollS).toBe(0.5);
+      expect(result.latency.sent).toBeLessThanOrEqual(550);
+      expect(result.latency.otherFrames.undrained_before_phase ?? 0).toBe(0);
+      expect(result.latency.otherFrames.wrong_signal ?? 0).toBe(0);
       expect(result.latency.p99Ms).toBeGreaterThan(0);
       expect(result.rss.heldMiB).toBeGreaterThan(0);
       const written = JSON.parse(await readFile(out, 'utf8')) as SignalingResult;

@@ -171,10 +171,20 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     const warm = await all({ t: 'warmUp' }, 'warmedUp', WARM_UP_TIMEOUT_MS);
     const warmMissing = warm.reduce((n, w) => n + w.missing, 0);
     if (warmMissing > 0) console.log(`warm-up: ${warmMissing} signals did not come back`);
+    const perWorkerRate = o.rate / workers.length;
+    if (o.prerollS > 0) {
+      const prerollMs = o.prerollS * 1000;
+      process.stdout.write(`pre-roll, ${o.rate} signals/s for ${o.prerollS} s (not measured) … `);
+      await all(
+        { t: 'latency', durationMs: prerollMs, rate: perWorkerRate },
+        'latency',
+        prerollMs + PHASE_SLACK_MS,
+      );
+      console.log('done');
+    }
     process.stdout.write(`latency phase, ${o.rate} signals/s offered for ${o.durationS} s … `);
     await srv.loopDelay(); // starts the server's loop-delay histogram over for this phase
     const l0 = cpu();
-    const perWorkerRate = o.rate / workers.length;
     const lat = await all(
       { t: 'latency', durationMs, rate: perWorkerRate },
       'latency',
@@ -260,6 +270,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       shallowThroughput: shallow,
       latency: {
         offeredRate: o.rate,
+        prerollS: o.prerollS,
         achievedRate: sent / (latencyMs / 1000),
         sent,
         received: lat.reduce((n, r) => n + r.received, 0),

@@ -53,6 +53,8 @@ export interface SignalingResult {
   latency: CoreUsage &
     LatencySummary & {
       offeredRate: number;
+      /** Seconds at the offered rate before measuring (see `--preroll`). */
+      prerollS: number;
       achievedRate: number;
       sent: number;
       received: number;
@@ -162,7 +164,8 @@ export function formatReport(r: SignalingResult): string {
     ...closedLoopRows('shallow loop signals/s', r.shallowThroughput, ''),
     [
       'latency @ offered',
-      `${f(l.offeredRate)}/s offered, ${f(l.achievedRate)}/s sent, ${f(l.received)} of ${f(l.sent)} delivered`,
+      `${f(l.offeredRate)}/s offered, ${f(l.achievedRate)}/s sent, ${f(l.received)} of ${f(l.sent)} delivered` +
+        (l.prerollS > 0 ? ` (after a ${f(l.prerollS, 1)} s pre-roll)` : ''),
     ],
     ['  p50 / p90 / p99', `${f(l.p50Ms, 2)} / ${f(l.p90Ms, 2)} / ${f(l.p99Ms, 2)} ms${goal('p99MsAt10k')}`],
     ['  p99.9 / max / mean', `${f(l.p999Ms, 2)} / ${f(l.maxMs, 2)} / ${f(l.meanMs, 2)} ms`],
