@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { LatencyHistogram } from './lib/signaling-histogram.ts';
 import type { LoopDelaySummary } from './lib/signaling-ipc.ts';
 import { parseSignalingOptions, type SignalingBenchOptions } from './lib/signaling-options.ts';
-import { cpuTimes, machineBusySeconds, rssBytes } from './lib/signaling-proc.ts';
+import { cpuTimes, machineTimes, rssBytes } from './lib/signaling-proc.ts';
 import { formatReport, type SignalingResult, type ThroughputResult } from './lib/signaling-report.ts';
 import { REPO_ROOT, type ServerProcess, startServerProcess } from './lib/signaling-server-process.ts';
 import { createBenchIssuer } from './lib/signaling-tokens.ts';
@@ -119,7 +119,7 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
         serverSystem: server.system,
         generator: generator.reduce((sum, t) => sum + t.user + t.system, 0),
         generatorSystem: generator.reduce((sum, t) => sum + t.system, 0),
-        machine: machineBusySeconds(),
+        machine: machineTimes(),
         at: performance.now(),
       };
     };
@@ -127,11 +127,13 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
       const s = (b.at - a.at) / 1000;
       const serverCores = (b.server - a.server) / s;
       const generatorCores = (b.generator - a.generator) / s;
-      const machineCores = (b.machine - a.machine) / s;
+      const machineCores = (b.machine.busy - a.machine.busy) / s;
       return {
         serverCores,
         generatorCores,
         otherCores: Math.max(0, machineCores - serverCores - generatorCores),
+        softirqCores: (b.machine.softirq - a.machine.softirq) / s,
+        stealCores: (b.machine.steal - a.machine.steal) / s,
         serverSystemShare: (b.serverSystem - a.serverSystem) / (b.server - a.server),
         generatorSystemShare: (b.generatorSystem - a.generatorSystem) / (b.generator - a.generator),
       };

@@ -48,12 +48,30 @@ export function cpuTimes(pid: number): { user: number; system: number } {
  * (on a shared machine) competed with it during a phase.
  */
 export function machineBusySeconds(): number {
+  const t = machineTimes();
+  return t.busy + t.softirq + t.steal;
+}
+
+/**
+ * The machine's CPU seconds so far (`/proc/stat`, all cores), split three ways: `busy` (user,
+ * nice, system, irq), `softirq` (network receive processing among others: on loopback much of it
+ * is the benchmark's own traffic, not charged to any process) and `steal` (time the hypervisor
+ * gave this VM's CPUs to other guests). NaN each when unreadable.
+ */
+export function machineTimes(): { busy: number; softirq: number; steal: number } {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
-    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
-    return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / CLK_TCK;
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return {
+      busy: (user + nice + system + irq) / CLK_TCK,
+      softirq: softirq / CLK_TCK,
+      steal: steal / CLK_TCK,
+    };
   } catch {
-    return Number.NaN;
+    return { busy: Number.NaN, softirq: Number.NaN, steal: Number.NaN };
   }
 }

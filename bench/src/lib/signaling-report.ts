@@ -5,8 +5,15 @@ import type { LoopDelaySummary } from './signaling-ipc.ts';
 export interface CoreUsage {
   serverCores: number;
   generatorCores: number;
-  /** Everything else that ran on the machine meanwhile (other users' work on a shared host). */
+  /** Other processes on the machine meanwhile (user, system and irq time not ours). */
   otherCores: number;
+  /**
+   * Softirq time, machine-wide: mostly the loopback traffic's receive processing, charged to no
+   * process. Absent in results before 2026-11-29 (counted in `otherCores` then).
+   */
+  softirqCores?: number;
+  /** CPU time the hypervisor gave to other guests (steal): a busy host. Absent in old results. */
+  stealCores?: number;
   /** Share of the server's / generator's CPU time spent in the kernel (syscalls); absent in old results. */
   serverSystemShare?: number;
   generatorSystemShare?: number;
@@ -100,7 +107,7 @@ const f = (n: number, digits = 0): string =>
 const pct = (share: number | undefined): string =>
   share === undefined || !Number.isFinite(share) ? '' : ` (${f(share * 100)} % kernel)`;
 const cores = (u: CoreUsage): string =>
-  `server ${f(u.serverCores, 2)}${pct(u.serverSystemShare)} / generator ${f(u.generatorCores, 2)}${pct(u.generatorSystemShare)} / other processes ${f(u.otherCores, 2)} cores`;
+  `server ${f(u.serverCores, 2)}${pct(u.serverSystemShare)} / generator ${f(u.generatorCores, 2)}${pct(u.generatorSystemShare)} / other processes ${f(u.otherCores, 2)} cores${u.softirqCores === undefined ? '' : ` (+ softirq ${f(u.softirqCores, 2)}, steal ${f(u.stealCores ?? Number.NaN, 2)})`}`;
 const loop = (d: LoopDelaySummary | null | undefined): string =>
   d == null
     ? 'not measured'
