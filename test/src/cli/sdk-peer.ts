@@ -11,7 +11,8 @@ export class SdkPeerProcess {
   readonly log: FromSdkPeer[] = [];
   readonly #child: ChildProcess;
   readonly #waiters = new Set<() => void>();
-  #exited = false;
+  /** How the process ended (`code 13`, `signal SIGSEGV`), or null while it runs. */
+  #exited: string | null = null;
 
   constructor(serverUrl: string, stateDir: string) {
     this.#child = fork(SCRIPT, [serverUrl, stateDir], {
@@ -22,8 +23,8 @@ export class SdkPeerProcess {
       this.log.push(m as FromSdkPeer);
       for (const w of [...this.#waiters]) w();
     });
-    this.#child.on('exit', () => {
-      this.#exited = true;
+    this.#child.on('exit', (code, signal) => {
+      this.#exited = signal === null ? `code ${code}` : `signal ${signal}`;
       for (const w of [...this.#waiters]) w();
     });
   }
@@ -45,7 +46,8 @@ export class SdkPeerProcess {
         if (hit) done(() => resolve(hit));
         else if (failed && t !== 'error')
           done(() => reject(new Error(`peer failed: ${JSON.stringify(failed)}`)));
-        else if (this.#exited) done(() => reject(new Error(`peer exited before ${t}`)));
+        else if (this.#exited !== null)
+          done(() => reject(new Error(`peer exited (${this.#exited}) before ${t}; log tail ${tail(this.log)}`)));
       };
       const timer = setTimeout(
         () => done(() => reject(new Error(`timed out waiting for ${t}; log tail ${tail(this.log)}`))),
