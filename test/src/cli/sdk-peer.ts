@@ -47,7 +47,9 @@ export class SdkPeerProcess {
         else if (failed && t !== 'error')
           done(() => reject(new Error(`peer failed: ${JSON.stringify(failed)}`)));
         else if (this.#exited !== null)
-          done(() => reject(new Error(`peer exited (${this.#exited}) before ${t}; log tail ${tail(this.log)}`)));
+          done(() =>
+            reject(new Error(`peer exited (${this.#exited}) before ${t}; log tail ${tail(this.log)}`)),
+          );
       };
       const timer = setTimeout(
         () => done(() => reject(new Error(`timed out waiting for ${t}; log tail ${tail(this.log)}`))),
