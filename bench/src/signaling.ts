@@ -174,24 +174,18 @@ export async function runSignalingBench(o: SignalingBenchOptions): Promise<Signa
     const warmMissing = warm.reduce((n, w) => n + w.missing, 0);
     if (warmMissing > 0) console.log(`warm-up: ${warmMissing} signals did not come back`);
     const perWorkerRate = o.rate / workers.length;
+    /** The open-loop schedule at the offered rate for `ms`, on every worker. */
+    const offered = (ms: number) =>
+      all({ t: 'latency', durationMs: ms, rate: perWorkerRate }, 'latency', ms + PHASE_SLACK_MS);
     if (o.prerollS > 0) {
-      const prerollMs = o.prerollS * 1000;
       process.stdout.write(`pre-roll, ${o.rate} signals/s for ${o.prerollS} s (not measured) … `);
-      await all(
-        { t: 'latency', durationMs: prerollMs, rate: perWorkerRate },
-        'latency',
-        prerollMs + PHASE_SLACK_MS,
-      );
+      await offered(o.prerollS * 1000);
       console.log('done');
     }
     process.stdout.write(`latency phase, ${o.rate} signals/s offered for ${o.durationS} s … `);
     await srv.loopDelay(); // starts the server's loop-delay histogram over for this phase
     const l0 = cpu();
-    const lat = await all(
-      { t: 'latency', durationMs, rate: perWorkerRate },
-      'latency',
-      durationMs + PHASE_SLACK_MS,
-    );
+    const lat = await offered(durationMs);
     const latencyUsage = usage(l0, cpu());
     const serverLoopDelay = await srv.loopDelay();
     const histogram = new LatencyHistogram();

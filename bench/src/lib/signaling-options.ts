@@ -104,12 +104,14 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
   for (const name of values.keys()) if (!known.has(name)) throw new Error(`unknown flag --${name}\n${USAGE}`);
 
   const tiny = flags.has('tiny');
-  const num = (name: string, fallback: number, integer = true): number => {
+  const num = (name: string, fallback: number, integer = true, zeroAllowed = false): number => {
     const raw = values.get(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-      throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${raw}`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroAllowed) || (integer && !Number.isInteger(n)))
+      throw new Error(
+        `--${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got ${raw}`,
+      );
     return n;
   };
   const connections = num('connections', tiny ? 50 : 10_000);
@@ -129,7 +131,7 @@ export function parseSignalingOptions(argv: readonly string[]): SignalingBenchOp
     connections,
     durationS: num('duration', tiny ? 1 : 10, false),
     rate: num('rate', tiny ? 500 : 10_000),
-    prerollS: values.get('preroll') === '0' ? 0 : num('preroll', tiny ? 0.5 : 3, false),
+    prerollS: num('preroll', tiny ? 0.5 : 3, false, true),
     workers,
     ack: flags.has('ack'),
     window: num('window', DEFAULT_WINDOW),

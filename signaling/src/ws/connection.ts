@@ -1,6 +1,7 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { ClientMessage } from '@hypersend/protocol';
 import type { ReachMemo } from './reach-cache.ts';
+import { END } from './sender.ts';
 import { StrikeCounter } from './strike-counter.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -57,7 +58,7 @@ export interface Connection extends UpgradeData {
   floods: StrikeCounter;
   /**
    * Frames waiting for the sender's next flush: indices of the first and last in the sender's
-   * shared queue, -1 when none (see `Sender`; integers, so this state never points at young objects).
+   * shared queue, `END` when none (see `Sender`; integers, so this state never points at young objects).
    */
   outboxHead: number;
   outboxTail: number;
@@ -107,8 +108,8 @@ export function createConnection(
     bucket: new TokenBucket(limits.wsRatePerSecond, limits.wsBurst, now),
     badFrames: new StrikeCounter(BAD_FRAME_LIMIT, BAD_FRAME_WINDOW_MS),
     floods: new StrikeCounter(FLOOD_LIMIT, FLOOD_WINDOW_MS),
-    outboxHead: -1,
-    outboxTail: -1,
+    outboxHead: END,
+    outboxTail: END,
     outboxBytes: 0,
     busy: false,
     backlog: [],
