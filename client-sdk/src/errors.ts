@@ -55,6 +55,8 @@ export const SdkErrorCode = {
   peerNegotiationFailed: 'peer_negotiation_failed',
   dataChannelError: 'data_channel_error',
   frameTooLarge: 'frame_too_large',
+  /** A frame starting with a zero byte, which the peer session reserves for its own messages. */
+  frameReserved: 'frame_reserved',
   peerNotConnected: 'peer_not_connected',
   peerClosed: 'peer_closed',
   webrtcUnsupported: 'webrtc_unsupported',

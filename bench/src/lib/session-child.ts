@@ -54,6 +54,7 @@ session.on('error', (err) => fail(err));
 async function blast(): Promise<void> {
   const chunk = new Uint8Array(Math.min(cfg.messageBytes, session.maxMessageSize));
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31) & 0xff;
+  chunk[0] = 0xfe; // a zero first byte is reserved for PeerSession's own messages
   toParent({ t: 'first-send', at: nowMs() });
   let sent = 0;
   while (sent < cfg.bytes) {

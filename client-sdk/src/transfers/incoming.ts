@@ -210,7 +210,8 @@ async function runReceiver(
     finish();
   };
   const connect = async (): Promise<void> => {
-    session?.close();
+    // Replaced: the peer has moved on to the new session, so no goodbye on the old one.
+    session?.close({ goodbye: false });
     const sid = `s_${toBase64Url(randomBytes(12))}`;
     const s = await ctx.openSession(peer, sid, false, o.turnOnly === true);
     session = s;

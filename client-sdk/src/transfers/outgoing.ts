@@ -193,7 +193,8 @@ export async function runOutgoing(
     if (stateDir !== undefined) void forgetResumable(stateDir, id);
   };
   const connect = async (sid: string): Promise<void> => {
-    session?.close();
+    // Replaced: the peer has moved on to the new session, so no goodbye on the old one.
+    session?.close({ goodbye: false });
     const s = await ctx.openSession(peer, sid, true, o.turnOnly === true);
     session = s;
     if (!t.active) return s.close();

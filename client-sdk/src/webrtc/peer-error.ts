@@ -15,6 +15,8 @@ export type PeerErrorCode =
   | 'data_channel_error'
   /** A frame is larger than the SCTP transport's `maxMessageSize`. */
   | 'frame_too_large'
+  /** A frame starts with a zero byte, reserved for the session's own messages. */
+  | 'frame_reserved'
   /** `send()` before `connect`, or `selectedPath()` before a candidate pair was selected. */
   | 'peer_not_connected'
   /** The session was closed (locally or by the peer) while the operation was pending. */

@@ -132,8 +132,9 @@ describe('PeerSession between two processes', () => {
 
   it('a local close is observed by the peer as close without error', async () => {
     a.send({ t: 'close' });
-    await a.waitFor(is('close'), 5_000);
-    await b.waitFor(is('close'), 10_000);
+    expect((await a.waitFor(is('close'), 5_000)).reason).toBe('local');
+    // The goodbye, not the channel closing under it, ended the peer's session.
+    expect((await b.waitFor(is('close'), 10_000)).reason).toBe('peer');
     expect(b.log.some(is('error'))).toBe(false);
   });
 });
@@ -145,8 +146,29 @@ describe('PeerSession lifecycle', () => {
     const { a, b } = pair();
     await connected(a, b);
     b.send({ t: 'close' });
-    await a.waitFor(is('close'), 10_000);
+    expect((await a.waitFor(is('close'), 10_000)).reason).toBe('peer');
     expect(a.log.some(is('error'))).toBe(false);
+  });
+
+  // Closing a connection under a peer that is sending used to kill that peer now and then
+  // (SIGSEGV in @roamhq/wrtc's RTCDataChannel::Send; see PeerSession.close). With the goodbye
+  // the sender stops, then closes: each round must end in a living sender that saw `peer`.
+  it('a close while the peer is sending flat out stops the peer without crashing it', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { a, b } = pair();
+      await connected(a, b);
+      b.send({ t: 'send', bytes: 1 << 30, frameBytes: FRAME, seed: round + 1, awaitEach: true });
+      a.send({ t: 'expect', bytes: 2 * 1024 * 1024 });
+      await a.waitFor(is('received'), TRANSFER_MS);
+      a.send({ t: 'close' });
+      expect((await b.waitFor(is('close'), 10_000)).reason).toBe('peer');
+      // The sending loop saw its next send refused, not a dead process.
+      const refused = await b.waitFor(is('fixture-failure'), 5_000);
+      expect(refused.message).toMatch(/closed/);
+      await new Promise((r) => setTimeout(r, CFG.failureTimeoutMs));
+      expect(b.alive).toBe(true);
+      killAll();
+    }
   });
 
   it('reports peer_connection_failed within a bounded time when the peer process dies', async () => {
@@ -156,7 +178,7 @@ describe('PeerSession lifecycle', () => {
     b.kill();
     const err = await a.waitFor(is('error'), 30_000);
     expect(err.code).toBe('peer_connection_failed');
-    await a.waitFor(is('close'), 1_000);
+    expect((await a.waitFor(is('close'), 1_000)).reason).toBe('lost');
     // ICE notices the silence within a few seconds, then the 1.5 s grace period runs out.
     expect(Date.now() - killedAt).toBeLessThan(30_000);
   });

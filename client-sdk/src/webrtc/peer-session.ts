@@ -3,6 +3,7 @@ import { FrameSender, type Watermarks } from './frame-sender.ts';
 import { IceWatchdog } from './ice-watchdog.ts';
 import { PeerError, type PeerErrorCode } from './peer-error.ts';
 import { pathFromStats } from './selected-path.ts';
+import { BYE, BYE_ACK, sessionMessageKind } from './session-messages.ts';
 import { decodeSignal, encodeSignal, type InboundSignal } from './signal-codec.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 import type {
@@ -29,6 +30,9 @@ export const FILE_CHANNEL_ID = 100;
  */
 export const DEFAULT_WATERMARKS: Watermarks = { highWatermark: 4 << 20, lowWatermark: 1 << 20, pollMs: 5 };
 
+/** How long either end of a goodbye waits for the other before closing the connection anyway. */
+export const CLOSE_GRACE_MS = 1000;
+
 /** Used when the SCTP transport does not report `maxMessageSize`: the interoperable floor. */
 const FALLBACK_MAX_MESSAGE_SIZE = 64 * 1024;
 const MAX_HIGH_WATERMARK = 12 << 20;
@@ -54,6 +58,13 @@ export interface PeerSessionOptions {
   log?: PeerLogger;
 }
 
+/**
+ * Why a session closed: `local` — {@link PeerSession.close} here; `peer` — the peer closed it
+ * (its goodbye arrived); `lost` — the connection went away without a goodbye (an error, ICE
+ * failure, the peer's process or network gone).
+ */
+export type PeerCloseReason = 'local' | 'peer' | 'lost';
+
 /** Events of {@link PeerSession}. A fatal `error` is always followed by `close`. */
 export type PeerSessionEvents = {
   /** Negotiation done and the file channel open: `send` may be called. */
@@ -63,7 +74,7 @@ export type PeerSessionEvents = {
   iceStateChange: (state: RTCIceConnectionState) => void;
   error: (err: PeerError) => void;
   /** Emitted once, whoever closed and why. */
-  close: () => void;
+  close: (reason: PeerCloseReason) => void;
 };
 
 type State = 'connecting' | 'connected' | 'closed';
@@ -101,6 +112,11 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   /** The initiator's ICE restart in flight, and the one queued behind it (see restartIce). */
   private restartRunning: Promise<void> | undefined;
   private restartNext: Promise<void> | undefined;
+  /** Set once the channel and connection are closed (after the goodbye, if any). */
+  private released = false;
+  /** We sent BYE: the peer's BYE_ACK (or its closing the channel) lets us close. */
+  private saidBye = false;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: PeerSessionOptions) {
     super();
@@ -194,8 +210,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   /**
    * Send one frame on the file channel (ordered, reliable). Resolves once the frame is handed to
    * the channel, immediately while its buffer is under the high watermark: awaiting each call is
-   * the backpressure. Rejects with `peer_not_connected`, `frame_too_large`, `peer_closed` or
-   * `data_channel_error`.
+   * the backpressure. A frame must not start with a zero byte: that marks the session's own
+   * messages (client-sdk/FORMAT.md §6). Rejects with `peer_not_connected`, `frame_too_large`,
+   * `frame_reserved`, `peer_closed` or `data_channel_error`.
    */
   send(frame: Uint8Array): Promise<void> {
     if (this.state === 'closed') return Promise.reject(PeerError.closed());
@@ -204,6 +221,11 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     }
     if (frame.byteLength > this.maxMessage) {
       return Promise.reject(PeerError.frameTooLarge(frame.byteLength, this.maxMessage));
+    }
+    if (frame[0] === 0) {
+      return Promise.reject(
+        new PeerError('frame_reserved', 'a frame must not start with a zero byte (session messages do)'),
+      );
     }
     // Data channels cannot send views of a SharedArrayBuffer; frames here are never shared.
     return this.writer.send(frame as Uint8Array<ArrayBuffer>);
@@ -284,9 +306,30 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }
 
-  /** Close the session; the peer sees its channels close. Idempotent. */
-  close(): void {
-    this.teardown(undefined);
+  /**
+   * Close the session: `close` is emitted at once, and the peer sees the session end. Idempotent.
+   *
+   * A connected session says goodbye first: BYE on the file channel; the peer stops sending,
+   * answers BYE_ACK and sends nothing more; only then is the connection closed (or after
+   * {@link CLOSE_GRACE_MS}). The reason is a race in `@roamhq/wrtc`: a channel closed by the
+   * remote end is released on a native thread while the JavaScript thread may be inside `send()`,
+   * which then dereferences a null pointer and kills the process (SIGSEGV in
+   * `RTCDataChannel::Send`, seen in core dumps here). With the handshake, neither end is sending
+   * when the connection goes away.
+   *
+   * `goodbye: false` closes without a word, for a session being replaced because its peer has
+   * already moved on to a new one (it sends nothing more on this one, and a BYE sent into a
+   * connection its peer has just closed would run into that very race).
+   */
+  close(opts: { goodbye?: boolean } = {}): void {
+    if (this.state === 'closed') return;
+    const goodbye =
+      opts.goodbye !== false && this.state === 'connected' && this.channel.readyState === 'open';
+    this.end(undefined, 'local');
+    if (goodbye && this.sendQuiet(BYE)) {
+      this.saidBye = true;
+      this.releaseAfterGrace();
+    } else this.release();
   }
 
   private wirePeer(): void {
@@ -309,12 +352,22 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.maybeConnected();
     });
     this.channel.addEventListener('message', (ev: MessageEvent<unknown>) => {
-      if (this.state === 'closed') return;
-      if (ev.data instanceof ArrayBuffer) this.emit('message', new Uint8Array(ev.data));
-      else this.opts.log?.warn({ type: typeof ev.data }, 'ignoring non-binary message on the file channel');
+      if (this.released) return;
+      if (!(ev.data instanceof ArrayBuffer)) {
+        this.opts.log?.warn({ type: typeof ev.data }, 'ignoring non-binary message on the file channel');
+        return;
+      }
+      const kind = sessionMessageKind(ev.data);
+      if (kind === 'frame') {
+        if (this.state !== 'closed') this.emit('message', new Uint8Array(ev.data));
+      } else if (kind === 'bye') this.onBye();
+      else if (kind === 'bye-ack') {
+        if (this.saidBye) this.release();
+      } else this.opts.log?.warn({ bytes: ev.data.byteLength }, 'ignoring an unknown session message');
     });
-    // The peer closing its end (or its whole connection) closes ours: the session is over.
-    this.channel.addEventListener('close', () => this.teardown(undefined));
+    // The peer closing its end (or its whole connection) closes ours: the session is over. While
+    // our own goodbye waits for an answer, this is the answer.
+    this.channel.addEventListener('close', () => this.teardown(undefined, 'lost'));
     this.channel.addEventListener('error', (ev: Event) => {
       const cause = 'error' in ev ? ev.error : undefined;
       this.teardown(new PeerError('data_channel_error', 'file data channel error', { cause }));
@@ -382,22 +435,64 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     return this.state === 'closed';
   }
 
-  private teardown(err: PeerError | undefined): void {
-    if (this.state === 'closed') return;
+  /**
+   * End the session (if it has not ended) and close the connection now. After a local `close`
+   * this is how the goodbye's answer, or any failure during the grace, releases the connection.
+   */
+  private teardown(err: PeerError | undefined, reason: PeerCloseReason = 'lost'): void {
+    if (this.state !== 'closed') this.end(err, reason);
+    this.release();
+  }
+
+  /** The session is over for its users: nothing more is sent, received or emitted after `close`. */
+  private end(err: PeerError | undefined, reason: PeerCloseReason): void {
     this.state = 'closed';
     clearTimeout(this.connectTimer);
     this.watchdog.stop();
     this.unsubscribeSignal();
     this.writer.fail(err ?? PeerError.closed());
+    this.settleReady?.reject(err ?? PeerError.closed());
+    if (err) this.emit('error', err);
+    this.emit('close', reason);
+  }
+
+  /** Close the channel and the connection. Idempotent. */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    clearTimeout(this.graceTimer);
     try {
       this.channel.close();
     } catch {
       // already closed by the peer
     }
     this.peer.destroy();
-    this.settleReady?.reject(err ?? PeerError.closed());
-    if (err) this.emit('error', err);
-    this.emit('close');
+  }
+
+  /**
+   * The peer is closing: stop, answer, and leave the closing to it (it waits for our answer, and
+   * closing first would pull the channel from under a BYE it may be sending us right now).
+   */
+  private onBye(): void {
+    if (this.state !== 'closed') this.end(undefined, 'peer');
+    this.sendQuiet(BYE_ACK);
+    this.releaseAfterGrace();
+  }
+
+  private releaseAfterGrace(): void {
+    if (this.graceTimer !== undefined) return;
+    this.graceTimer = setTimeout(() => this.release(), CLOSE_GRACE_MS);
+    unref(this.graceTimer);
+  }
+
+  /** A session message, past the writer (which has refused everything by now); false if refused. */
+  private sendQuiet(message: Uint8Array<ArrayBuffer>): boolean {
+    try {
+      this.channel.send(message);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Child-process fixture: one HypersendClient (memory stores, real signaling, real @roamhq/wrtc)
  * driven over IPC by a test. Its WebRTC implementation records every RTCPeerConnection, so the
- * test can destroy the live connection (`drop`) without killing the process — the SDK itself must
- * then negotiate a new one through signaling and resume.
+ * test can destroy the live connection (`drop`) without killing the process — the SDK on both
+ * ends must then negotiate a new one through signaling and resume.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -43,12 +43,48 @@ const post = (msg: FromSdkPeer): void => {
 };
 process.on('disconnect', () => process.exit(0));
 
-const live = new Set<RTCPeerConnection>();
+/** Every connection the SDK made, with its file channel once created. */
+const live = new Map<RTCPeerConnection, RTCDataChannel | undefined>();
 class RecordedPeerConnection extends wrtc.RTCPeerConnection {
   constructor(config?: RTCConfiguration) {
     super(config);
-    live.add(this);
+    live.set(this, undefined);
   }
+  override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+    const channel = super.createDataChannel(label, init);
+    if (init?.negotiated) live.set(this, channel);
+    return channel;
+  }
+}
+
+/**
+ * PeerSession's goodbye (client-sdk/src/webrtc/session-messages.ts). A connection closed under a
+ * peer that is still sending can crash that peer inside @roamhq/wrtc (see `PeerSession.close`),
+ * so `drop` ends the connection the way the SDK does: BYE, then close once the peer has answered
+ * (BYE_ACK: it has stopped sending) or closed, or after a second. This process's own SDK is not
+ * told; closing from its own thread is safe for it.
+ */
+const BYE = Uint8Array.of(0, 1);
+const BYE_ACK = 2;
+
+async function dropConnection(pc: RTCPeerConnection, channel: RTCDataChannel | undefined): Promise<void> {
+  if (channel?.readyState === 'open') {
+    const answered = new Promise<void>((resolve) => {
+      channel.addEventListener('message', (ev: MessageEvent<unknown>) => {
+        if (
+          ev.data instanceof ArrayBuffer &&
+          ev.data.byteLength === 2 &&
+          new Uint8Array(ev.data)[1] === BYE_ACK
+        )
+          resolve();
+      });
+      channel.addEventListener('close', () => resolve());
+      setTimeout(resolve, 1000);
+    });
+    channel.send(BYE);
+    await answered;
+  }
+  pc.close();
 }
 
 const user = await sdkUser(
@@ -116,14 +152,12 @@ process.on('message', (raw) => {
         follow(client.send(cmd.to, [cmd.path]), undefined);
         break;
       case 'drop': {
-        // Destroy the RTCPeerConnection under the SDK, as a dying network path would.
-        let count = 0;
-        for (const pc of live) {
-          if (pc.connectionState !== 'closed') count++;
-          pc.close();
-        }
+        // Destroy the RTCPeerConnection under the SDK without telling the SDK: its channel
+        // closes under it mid-transfer, and its peer is told the connection is over.
+        const open = [...live].filter(([pc]) => pc.connectionState !== 'closed');
         live.clear();
-        post({ t: 'dropped', count });
+        await Promise.all(open.map(([pc, channel]) => dropConnection(pc, channel)));
+        post({ t: 'dropped', count: open.length });
         return;
       }
     }
