@@ -53,6 +53,9 @@ describe('signaling benchmark (--tiny)', () => {
       expect(result.latency.otherFrames.undrained_before_phase ?? 0).toBe(0);
       expect(result.latency.otherFrames.wrong_signal ?? 0).toBe(0);
       expect(result.latency.p99Ms).toBeGreaterThan(0);
+      // Both processes' stall recorders ran (Linux schedstat): lists, possibly empty.
+      expect(Array.isArray(result.latency.serverLoopDelay?.stalls)).toBe(true);
+      expect(Array.isArray(result.latency.generatorLoopDelay?.stalls)).toBe(true);
       expect(result.rss.heldMiB).toBeGreaterThan(0);
       const written = JSON.parse(await readFile(out, 'utf8')) as SignalingResult;
       expect(written.connect.held).toBe(result.connect.held);

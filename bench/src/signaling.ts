@@ -324,6 +324,11 @@ function worstLoopDelay(list: LoopDelaySummary[]): LoopDelaySummary | null {
             totalMs: gcMax('totalMs'),
           },
         }),
+    // The longest stalls of any worker, each as it was measured.
+    stalls: list
+      .flatMap((d) => d.stalls ?? [])
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5),
   };
 }
 

@@ -1,4 +1,5 @@
 import { constants, type IntervalHistogram, PerformanceObserver } from 'node:perf_hooks';
+import type { LoopStall } from './loop-stalls.ts';
 import type { HistogramData } from './signaling-histogram.ts';
 
 /** The server under test: Hypersend's signaling, or peerjs-server (npm `peer`) as the reference. */
@@ -55,6 +56,8 @@ export interface LoopDelaySummary {
   maxMs: number;
   /** Garbage-collection pauses in the same interval (absent in older results). */
   gc?: GcSummary;
+  /** The longest stalls, split into on-CPU, run-queue and blocked time (absent in older results). */
+  stalls?: LoopStall[];
 }
 
 /** GC pauses of a process during a phase (`PerformanceObserver` 'gc' entries). */
@@ -104,7 +107,11 @@ export class GcPauses {
 }
 
 /** A `monitorEventLoopDelay` histogram's figures in milliseconds. */
-export function loopDelaySummary(h: IntervalHistogram, gc?: GcSummary): LoopDelaySummary {
+export function loopDelaySummary(
+  h: IntervalHistogram,
+  gc?: GcSummary,
+  stalls?: LoopStall[],
+): LoopDelaySummary {
   const ms = (ns: number): number => ns / 1e6;
   return {
     count: h.count,
@@ -113,6 +120,7 @@ export function loopDelaySummary(h: IntervalHistogram, gc?: GcSummary): LoopDela
     p999Ms: ms(h.percentile(99.9)),
     maxMs: ms(h.max),
     ...(gc === undefined ? {} : { gc }),
+    ...(stalls === undefined ? {} : { stalls }),
   };
 }
 

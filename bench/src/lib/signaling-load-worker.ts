@@ -11,6 +11,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@hypersend/protocol';
 import { externalUserId } from '../../../signaling/src/auth/external-tokens.ts';
+import { LoopStalls } from './loop-stalls.ts';
 import { LatencyHistogram } from './signaling-histogram.ts';
 import {
   type FrameCounts,
@@ -356,6 +357,8 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
   loop.enable();
   const gc = new GcPauses();
   gc.enable();
+  const stalls = new LoopStalls();
+  stalls.enable();
   const intervalMs = 1000 / rate;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
@@ -378,6 +381,8 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
   while (received < sent && performance.now() < limit) await new Promise((r) => setTimeout(r, 20));
   loop.disable();
   gc.disable();
+  const longest = stalls.take();
+  stalls.disable();
   const result: FromLoadWorker = {
     t: 'latency',
     sent,
@@ -385,7 +390,7 @@ async function latency(durationMs: number, rate: number): Promise<FromLoadWorker
     acks,
     ms,
     maxScheduleLagMs,
-    loopDelay: loopDelaySummary(loop, gc.take()),
+    loopDelay: loopDelaySummary(loop, gc.take(), longest),
     other,
     histogram: histogram.toJSON(),
   };

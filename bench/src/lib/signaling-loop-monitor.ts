@@ -6,9 +6,11 @@
  *
  * `monitorEventLoopDelay` fires a timer every millisecond and records how long each interval
  * really took, so an idle loop shows ~1 ms and a 20 ms stall shows as ~21 ms. GC pauses of the
- * same interval come along, so a stall can be told to be the collector's or not.
+ * same interval come along, so a stall can be told to be the collector's or not, and the longest
+ * stalls are split into on-CPU, run-queue and blocked time (`loop-stalls.ts`).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { LoopStalls } from './loop-stalls.ts';
 import { GcPauses, LOOP_DELAY_PREFIX, loopDelaySummary } from './signaling-ipc.ts';
 
 const RESOLUTION_MS = 1;
@@ -17,8 +19,11 @@ const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 histogram.enable();
 const gc = new GcPauses();
 gc.enable();
+const stalls = new LoopStalls();
+stalls.enable();
 
 process.on('SIGUSR2', () => {
-  process.stdout.write(`${LOOP_DELAY_PREFIX}${JSON.stringify(loopDelaySummary(histogram, gc.take()))}\n`);
+  const summary = loopDelaySummary(histogram, gc.take(), stalls.take());
+  process.stdout.write(`${LOOP_DELAY_PREFIX}${JSON.stringify(summary)}\n`);
   histogram.reset();
 });

@@ -1,3 +1,4 @@
+import { STALL_MS } from './loop-stalls.ts';
 import type { LatencySummary } from './signaling-histogram.ts';
 import type { LoopDelaySummary } from './signaling-ipc.ts';
 
@@ -115,6 +116,19 @@ const loop = (d: LoopDelaySummary | null | undefined): string =>
       (d.gc === undefined
         ? ''
         : `; GC ${f(d.gc.count)} pauses (${f(d.gc.major)} full), longest ${f(d.gc.maxMs, 1)} ms, ${f(d.gc.totalMs)} ms in all`);
+/** The longest stalls: when, how long, and where the time went (loop-stalls.ts). */
+const stalls = (d: LoopDelaySummary | null | undefined): string => {
+  const list = d?.stalls;
+  if (list === undefined) return 'not measured';
+  if (list.length === 0) return `none of ${STALL_MS} ms or more`;
+  return list
+    .map(
+      (s) =>
+        `${f(s.ms, 1)} ms at ${f(s.atMs / 1000, 2)} s (cpu ${f(s.onCpuMs, 1)}, GC ${f(s.gcMs, 1)}, ` +
+        `run queue ${f(s.runQueueMs, 1)}, blocked ${f(s.blockedMs, 1)})`,
+    )
+    .join('; ');
+};
 const frames = (o: Record<string, number>): string =>
   Object.keys(o).length === 0
     ? 'none'
@@ -178,7 +192,9 @@ export function formatReport(r: SignalingResult): string {
     ['  p99.9 / max / mean', `${f(l.p999Ms, 2)} / ${f(l.maxMs, 2)} / ${f(l.meanMs, 2)} ms`],
     ['  schedule lag max', `${f(l.maxScheduleLagMs, 1)} ms (generator timer lag)`],
     ['  server loop delay', `${loop(l.serverLoopDelay)} (1 ms timer: ~1 ms = no stall)`],
+    ['  server stalls', stalls(l.serverLoopDelay)],
     ['  generator loop delay', `${loop(l.generatorLoopDelay)} (worst worker)`],
+    ['  generator stalls', stalls(l.generatorLoopDelay)],
     ['  cpu', cores(l)],
     ['  other frames', frames(l.otherFrames)],
     [

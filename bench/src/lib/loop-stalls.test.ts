@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { type LoopStall, LoopStalls } from './loop-stalls.ts';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The recorded stall covering `atMs` (window time), if any. */
+const covering = (list: LoopStall[], atMs: number) =>
+  list.find((s) => s.atMs <= atMs && atMs <= s.atMs + s.ms);
+
+describe('LoopStalls (Linux schedstat)', () => {
+  it('tells a stall spent computing from one spent asleep in a system call', async () => {
+    const stalls = new LoopStalls();
+    stalls.enable();
+    try {
+      await pause(20);
+      stalls.take();
+      const windowStart = performance.now();
+      const spinAt = performance.now() - windowStart;
+      const spinUntil = performance.now() + 40;
+      while (performance.now() < spinUntil); // on CPU (or queued for one on a busy machine)
+      await pause(20);
+      const sleepAt = performance.now() - windowStart;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40); // asleep, off CPU
+      await pause(20);
+      const list = stalls.take();
+      const spin = covering(list, spinAt + 20);
+      const sleep = covering(list, sleepAt + 20);
+      if (!spin || !sleep) throw new Error(`both stalls expected: ${JSON.stringify(list)}`);
+      expect(spin.ms).toBeGreaterThanOrEqual(40);
+      // Computing: the time was the thread's (on a CPU, or queued for one while others ran).
+      expect(spin.onCpuMs + spin.runQueueMs).toBeGreaterThan(35);
+      expect(spin.blockedMs).toBeLessThan(5);
+      expect(sleep.ms).toBeGreaterThanOrEqual(40);
+      expect(sleep.blockedMs).toBeGreaterThan(35);
+      expect(sleep.onCpuMs).toBeLessThan(5);
+    } finally {
+      stalls.disable();
+    }
+  });
+});
