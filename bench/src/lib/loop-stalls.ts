@@ -8,8 +8,11 @@
  *   overlapping the stall is reported beside it);
  * - **run queue**: the thread was ready but the CPUs were busy with other threads or processes
  *   (the machine, not this code);
- * - the rest (beyond the timer's own 1 ms) **blocked**: asleep inside a synchronous system call
- *   (disk I/O, a lock).
+ * - the rest (beyond the timer's own 1 ms) **off CPU**: neither running nor queued — asleep in
+ *   a synchronous system call (disk I/O, a lock), or running on a virtual CPU that the
+ *   hypervisor had taken away (steal time is in neither of the two counters). On this path the
+ *   server makes no blocking calls, so here it reads as steal; the phase's `steal` figure says
+ *   how much there was.
  *
  * One pread per millisecond costs ~0.5 % of a core. Linux only; elsewhere nothing is recorded.
  */
@@ -27,10 +30,12 @@ const KEEP = 5;
 export interface LoopStall {
   /** When it began, from the start of the measured window. */
   atMs: number;
+  /** When it began, in ms since the epoch: comparable across processes on one machine. */
+  atEpochMs: number;
   ms: number;
   onCpuMs: number;
   runQueueMs: number;
-  blockedMs: number;
+  offCpuMs: number;
   /** GC pause time inside the stall (`PerformanceObserver` 'gc' entries). */
   gcMs: number;
 }
@@ -100,10 +105,11 @@ export class LoopStalls {
       const runQueueMs = (sched.waitNs - this.last.waitNs) / 1e6;
       this.stalls.push({
         atMs: this.lastAt,
+        atEpochMs: performance.timeOrigin + this.lastAt,
         ms,
         onCpuMs,
         runQueueMs,
-        blockedMs: Math.max(0, ms - INTERVAL_MS - onCpuMs - runQueueMs),
+        offCpuMs: Math.max(0, ms - INTERVAL_MS - onCpuMs - runQueueMs),
         gcMs: 0,
       });
       if (this.stalls.length > 4 * KEEP) this.stalls = this.stalls.sort((a, b) => b.ms - a.ms).slice(0, KEEP);

@@ -125,7 +125,7 @@ const stalls = (d: LoopDelaySummary | null | undefined): string => {
     .map(
       (s) =>
         `${f(s.ms, 1)} ms at ${f(s.atMs / 1000, 2)} s (cpu ${f(s.onCpuMs, 1)}, GC ${f(s.gcMs, 1)}, ` +
-        `run queue ${f(s.runQueueMs, 1)}, blocked ${f(s.blockedMs, 1)})`,
+        `run queue ${f(s.runQueueMs, 1)}, off CPU ${f(s.offCpuMs, 1)})`,
     )
     .join('; ');
 };
