@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BenchResult, type Figure, parseResults } from './lib/bench-result.ts';
 import { describeMachine, gitState } from './lib/machine.ts';
 import { type RunRecord, renderResults, type StepRecord } from './lib/results-markdown.ts';
+import { machineTimes } from './lib/signaling-proc.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -120,6 +121,7 @@ function runStep(step: Step, tiny: boolean): Promise<StepRecord> {
   const command = ['node --import tsx', step.script, ...args].join(' ');
   const timeoutS = tiny ? Math.min(step.timeoutS, 240) : step.timeoutS;
   const t0 = performance.now();
+  const steal0 = machineTimes().steal;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', step.script, ...args], {
       cwd: ROOT,
@@ -158,6 +160,7 @@ function runStep(step: Step, tiny: boolean): Promise<StepRecord> {
       killGroup();
       current = null;
       const seconds = (performance.now() - t0) / 1000;
+      const stealCores = (machineTimes().steal - steal0) / seconds;
       let results: BenchResult[] = [];
       let error: string | undefined;
       try {
@@ -172,6 +175,7 @@ function runStep(step: Step, tiny: boolean): Promise<StepRecord> {
         name: step.name,
         command,
         seconds,
+        ...(Number.isFinite(stealCores) ? { stealCores } : {}),
         ok: error === undefined,
         ...(error ? { error } : {}),
         results,

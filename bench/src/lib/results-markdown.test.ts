@@ -102,7 +102,12 @@ describe('bench results', () => {
       results: [],
     };
     expect(renderResults(run([failed]))).toContain(
-      '| croc | `node croc.ts` | 3.00 s | **failed**: exited 1 |',
+      '| croc | `node croc.ts` | 3.00 s | – | **failed**: exited 1 |',
     );
+  });
+
+  it("shows each step's steal: how much of the VM's CPU the host took during it", () => {
+    const step = { ...transferStep('transfer-512m', 512 * MiB, 100, 120), stealCores: 0.4321 };
+    expect(renderResults(run([step]))).toContain('| transfer-512m | `x` | 1.00 s | 0.43 cores | ok |');
   });
 });

@@ -7,6 +7,11 @@ export interface StepRecord {
   /** The command, as a user would type it to run this step alone. */
   command: string;
   seconds: number;
+  /**
+   * CPU time the hypervisor gave to other guests during the step (`/proc/stat` steal), in cores:
+   * how much of this VM's 2 cores it did not have. Absent where unreadable and in old records.
+   */
+  stealCores?: number;
   ok: boolean;
   /** Why it failed (exit code, timeout, last output lines). */
   error?: string;
@@ -73,12 +78,16 @@ export function renderResults(run: RunRecord): string {
     '',
     '## Steps',
     '',
-    '| Step | Command (runs alone) | Time | Outcome |',
-    '|---|---|---|---|',
+    '| Step | Command (runs alone) | Time | Steal | Outcome |',
+    '|---|---|---|---|---|',
     ...run.steps.map(
       (s) =>
-        `| ${s.name} | \`${s.command}\` | ${num(s.seconds)} s | ${s.ok ? 'ok' : `**failed**: ${(s.error ?? '').split('\n')[0]?.replaceAll('|', '\\|')}`} |`,
+        `| ${s.name} | \`${s.command}\` | ${num(s.seconds)} s | ${s.stealCores === undefined ? '–' : `${s.stealCores.toFixed(2)} cores`} | ${s.ok ? 'ok' : `**failed**: ${(s.error ?? '').split('\n')[0]?.replaceAll('|', '\\|')}`} |`,
     ),
+    '',
+    'Steal: CPU time the hypervisor gave to other guests during the step (`/proc/stat`), i.e. how ' +
+      "much of this VM's 2 cores the step did not get. Signaling figures miss their goals when it " +
+      'passes ~0.1 cores (bench/README.md, "What the remaining misses are").',
     '',
   ];
   const notes = run.steps.flatMap((s) => s.results.flatMap((r) => r.figures.filter((f) => f.note)));
