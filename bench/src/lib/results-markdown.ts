@@ -86,8 +86,8 @@ export function renderResults(run: RunRecord): string {
     ),
     '',
     'Steal: CPU time the hypervisor gave to other guests during the step (`/proc/stat`), i.e. how ' +
-      "much of this VM's 2 cores the step did not get. Signaling figures miss their goals when it " +
-      'passes ~0.1 cores (bench/README.md, "What the remaining misses are").',
+      "much of this VM's 2 cores the step did not get. The signaling benchmark's worst misses came " +
+      'with steal of 0.1 cores or more (bench/README.md, "What the remaining misses are").',
     '',
   ];
   const notes = run.steps.flatMap((s) => s.results.flatMap((r) => r.figures.filter((f) => f.note)));
