@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { STALLS_KEPT } from './lib/loop-stalls.ts';
 import { LatencyHistogram } from './lib/signaling-histogram.ts';
 import type { LoopDelaySummary } from './lib/signaling-ipc.ts';
 import { parseSignalingOptions, type SignalingBenchOptions } from './lib/signaling-options.ts';
@@ -328,7 +329,7 @@ function worstLoopDelay(list: LoopDelaySummary[]): LoopDelaySummary | null {
     stalls: list
       .flatMap((d) => d.stalls ?? [])
       .sort((a, b) => b.ms - a.ms)
-      .slice(0, 5),
+      .slice(0, STALLS_KEPT),
   };
 }
 

@@ -24,7 +24,7 @@ export const STALL_MS = 5;
 /** The timer's own interval: that much of every gap is the loop waiting for it, not a stall. */
 const INTERVAL_MS = 1;
 /** How many of the longest stalls a summary keeps. */
-const KEEP = 5;
+export const STALLS_KEPT = 5;
 
 /** One stall, times in milliseconds. */
 export interface LoopStall {
@@ -89,7 +89,7 @@ export class LoopStalls {
   take(): LoopStall[] {
     const out = this.stalls
       .sort((a, b) => b.ms - a.ms)
-      .slice(0, KEEP)
+      .slice(0, STALLS_KEPT)
       .map((s) => ({ ...s, gcMs: this.gcInside(s), atMs: s.atMs - this.windowStart }));
     this.stalls = [];
     this.windowStart = performance.now();
@@ -112,7 +112,8 @@ export class LoopStalls {
         offCpuMs: Math.max(0, ms - INTERVAL_MS - onCpuMs - runQueueMs),
         gcMs: 0,
       });
-      if (this.stalls.length > 4 * KEEP) this.stalls = this.stalls.sort((a, b) => b.ms - a.ms).slice(0, KEEP);
+      if (this.stalls.length > 4 * STALLS_KEPT)
+        this.stalls = this.stalls.sort((a, b) => b.ms - a.ms).slice(0, STALLS_KEPT);
     }
     this.lastAt = now;
     this.last = sched;

@@ -56,7 +56,7 @@ export interface LoopDelaySummary {
   maxMs: number;
   /** Garbage-collection pauses in the same interval (absent in older results). */
   gc?: GcSummary;
-  /** The longest stalls, split into on-CPU, run-queue and blocked time (absent in older results). */
+  /** The longest stalls, split into on-CPU, run-queue and off-CPU time (absent in older results). */
   stalls?: LoopStall[];
 }
 

@@ -9,6 +9,8 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { nodeTransfers, type Transfer } from '@hypersend/client';
 import wrtc from '@roamhq/wrtc';
+import { CLOSE_GRACE_MS } from '../../../client-sdk/src/webrtc/peer-session.ts';
+import { BYE, sessionMessageKind } from '../../../client-sdk/src/webrtc/session-messages.ts';
 import { sdkUser } from '../sdk/sdk-fixtures.ts';
 
 /** Commands from the test. */
@@ -58,28 +60,20 @@ class RecordedPeerConnection extends wrtc.RTCPeerConnection {
 }
 
 /**
- * PeerSession's goodbye (client-sdk/src/webrtc/session-messages.ts). A connection closed under a
- * peer that is still sending can crash that peer inside @roamhq/wrtc (see `PeerSession.close`),
- * so `drop` ends the connection the way the SDK does: BYE, then close once the peer has answered
- * (BYE_ACK: it has stopped sending) or closed, or after a second. This process's own SDK is not
- * told; closing from its own thread is safe for it.
+ * `drop` ends a connection the way PeerSession closes one: BYE, then close once the peer has
+ * answered (BYE_ACK: it has stopped sending) or closed, or after a second. A connection closed
+ * under a peer that is still sending can crash that peer inside @roamhq/wrtc (see
+ * `PeerSession.close`). This process's own SDK is not told; closing from its own thread is safe
+ * for it.
  */
-const BYE = Uint8Array.of(0, 1);
-const BYE_ACK = 2;
-
 async function dropConnection(pc: RTCPeerConnection, channel: RTCDataChannel | undefined): Promise<void> {
   if (channel?.readyState === 'open') {
     const answered = new Promise<void>((resolve) => {
       channel.addEventListener('message', (ev: MessageEvent<unknown>) => {
-        if (
-          ev.data instanceof ArrayBuffer &&
-          ev.data.byteLength === 2 &&
-          new Uint8Array(ev.data)[1] === BYE_ACK
-        )
-          resolve();
+        if (ev.data instanceof ArrayBuffer && sessionMessageKind(ev.data) === 'bye-ack') resolve();
       });
       channel.addEventListener('close', () => resolve());
-      setTimeout(resolve, 1000);
+      setTimeout(resolve, CLOSE_GRACE_MS);
     });
     channel.send(BYE);
     await answered;
