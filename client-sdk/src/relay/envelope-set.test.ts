@@ -11,8 +11,8 @@ import { createManifest } from '../crypto/manifest.ts';
 import { createStream } from '../crypto/stream.ts';
 import { toBase64Url } from '../encoding.ts';
 import { HypersendError } from '../errors.ts';
+import { IncomingOffer } from '../transfer/incoming-offer.ts';
 import { newTransferId, type OfferEnvelope, sealOffer } from '../transfer/offer.ts';
-import { IncomingOffer } from '../transfer/receiver.ts';
 import { RelayFanOut } from '../transfers/relay-fanout.ts';
 import type { TransferContext } from '../transfers/transfer-context.ts';
 import {

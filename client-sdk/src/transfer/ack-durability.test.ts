@@ -10,8 +10,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { loadCryptoBackend } from '../crypto/backend-node.ts';
 import { decodeFrame } from './framing.ts';
+import { IncomingOffer } from './incoming-offer.ts';
 import { createMemoryChannelPair } from './memory-channel.ts';
-import { IncomingOffer } from './receiver.ts';
 import { TransferSender } from './sender.ts';
 import { testIdentities } from './test-support.ts';
 

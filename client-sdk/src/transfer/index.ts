@@ -12,6 +12,7 @@ export * from './chunk-sequencer.ts';
 export * from './chunk-size.ts';
 export type * from './frame-channel.ts';
 export * from './framing.ts';
+export * from './incoming-offer.ts';
 export * from './memory-channel.ts';
 export * from './offer.ts';
 export * from './peer-channel.ts';

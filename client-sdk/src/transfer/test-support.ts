@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { generateDeviceIdentity } from '../crypto/keys.ts';
-import type { OpenIncomingOptions } from './receiver.ts';
+import type { OpenIncomingOptions } from './incoming-offer.ts';
 import type { SenderOptions } from './sender.ts';
 
 /** Deterministic identities, so two processes agree on keys without exchanging them. */

@@ -18,7 +18,7 @@ import {
   ObjectLayout,
   readObjectPrefix,
 } from '../relay/object-format.ts';
-import type { IncomingOffer } from '../transfer/receiver.ts';
+import type { IncomingOffer } from '../transfer/incoming-offer.ts';
 import { fromEngineError } from './engine-errors.ts';
 import type { ReceiveOptions } from './incoming.ts';
 import type { RelayAccess } from './relay-access.ts';
