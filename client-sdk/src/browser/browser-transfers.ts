@@ -11,6 +11,7 @@ import {
   type TransferServiceFactory,
 } from '../transfers/transfer-service.ts';
 import type { WebRtcImplementation } from '../webrtc/webrtc-types.ts';
+import { goodbyeOnPageHide } from './page-goodbye.ts';
 
 /**
  * Options of {@link browserTransfers}. `relayUrl`: the store-and-forward relay (default: what
@@ -38,13 +39,14 @@ export function browserWebRtc(): WebRtcImplementation {
 
 /**
  * The transfer service for browsers (browser `createClient` passes it by default). No sender
- * resume across page loads: a `File` cannot be re-opened after a reload.
+ * resume across page loads: a `File` cannot be re-opened after a reload. Open peer sessions say
+ * goodbye when the page goes away (`pagehide`), so the other side stops sending at once.
  *
  * @example
  * const client = new HypersendClient({ ...seams, transfers: browserTransfers() });
  */
 export function browserTransfers(o: BrowserTransfersOptions = {}): TransferServiceFactory {
-  return nodeTransfers({ ...o, wrtc: browserWebRtc() });
+  return nodeTransfers({ ...o, wrtc: browserWebRtc(), onSession: goodbyeOnPageHide() });
 }
 
 /**

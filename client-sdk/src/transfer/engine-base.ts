@@ -74,8 +74,8 @@ export abstract class EngineBase extends TypedEmitter<TransferEvents> {
       channel.onFrame((f) => {
         if (gen === this.gen && this.active) this.onFrame(f, gen);
       }),
-      channel.onClose((err) => {
-        if (gen === this.gen) this.#onClosed(err);
+      channel.onClose((err, byPeer) => {
+        if (gen === this.gen) this.#onClosed(err, byPeer === true);
       }),
     );
     this.onAttach(channel, gen);
@@ -115,7 +115,7 @@ export abstract class EngineBase extends TypedEmitter<TransferEvents> {
     return channel.send(encodeFrame(frame)).catch(() => undefined);
   }
 
-  #onClosed(err: HypersendError | undefined): void {
+  #onClosed(err: HypersendError | undefined, byPeer = false): void {
     this.#detach();
     this.channel = undefined;
     this.gen++;
@@ -126,7 +126,7 @@ export abstract class EngineBase extends TypedEmitter<TransferEvents> {
       void this.fail(lost, undefined);
       return;
     }
-    this.emit('disconnected', err);
+    this.emit('disconnected', err, byPeer);
     this.#reconnectTimer = setTimeout(() => void this.fail(lost, undefined), this.#reconnectMs);
     this.#reconnectTimer.unref?.();
   }

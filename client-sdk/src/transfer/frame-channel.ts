@@ -24,9 +24,10 @@ export interface FrameChannel {
   onFrame(handler: (frame: Uint8Array) => void): () => void;
   /**
    * Called once when the channel is gone (either side closed it, or the connection failed; `err`
-   * tells which failure). The transfer survives this: it waits for a new channel (`attach`).
+   * tells which failure; `byPeer` that the peer said goodbye, e.g. its page went away, rather than
+   * the connection being lost). The transfer survives this: it waits for a new channel (`attach`).
    */
-  onClose(handler: (err?: HypersendError) => void): () => void;
+  onClose(handler: (err?: HypersendError, byPeer?: boolean) => void): () => void;
   /**
    * Largest frame the transport carries (a data channel's `maxMessageSize`), once connected;
    * `undefined` when unknown or unlimited. Receivers advertise the chunk size it allows in HELLO;

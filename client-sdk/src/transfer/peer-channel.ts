@@ -28,7 +28,7 @@ export function peerSessionChannel(session: PeerSession): FrameChannel {
     send: (frame) =>
       session.connected ? session.send(frame) : session.ready.then(() => session.send(frame)),
     onFrame: (handler) => session.on('message', handler),
-    onClose: (handler) => session.on('close', () => handler(lastError)),
+    onClose: (handler) => session.on('close', (reason) => handler(lastError, reason === 'peer')),
     // `maxMessageSize` is read from the SCTP transport at connect; a session that never
     // connects rejects `ready`, which here means "unknown".
     maxFrameBytes: () =>

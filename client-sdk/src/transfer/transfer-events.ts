@@ -40,8 +40,11 @@ export type TransferEvents = {
   progress: (p: TransferProgress) => void;
   done: (r: TransferResult) => void;
   error: (e: HypersendError) => void;
-  /** The channel closed before the end; `attach` a new one to resume (`err` is the channel's). */
-  disconnected: (err: HypersendError | undefined) => void;
+  /**
+   * The channel closed before the end; `attach` a new one to resume (`err` is the channel's;
+   * `byPeer`: the peer said goodbye rather than the connection being lost).
+   */
+  disconnected: (err: HypersendError | undefined, byPeer: boolean) => void;
 };
 
 /** Which side an error or cancel came from. */

@@ -309,9 +309,9 @@ export async function runOutgoing(
     clearTimeout(answerTimer);
     closeAfterGoodbye(session); // e.g. ERROR `unsupported` after HELLO: the receiver must get it
   });
-  tx.on('disconnected', () => {
+  tx.on('disconnected', (_err, byPeer) => {
     if (!t.active) return;
-    t.report('reconnecting', { transferId: id });
+    t.report('reconnecting', { transferId: id, cause: byPeer ? 'peer_closed' : 'lost' });
     if (relay.active) return relay.restart();
     relay.arm(); // stays lost → relay
     reoffer().catch((err: unknown) =>

@@ -34,8 +34,10 @@ export type TransferHandleEvents = {
   /**
    * The peer connection was lost mid-transfer (sender side); the offer is repeated until the
    * recipient comes back (then `offered`, `accepted`, `connected` again) or the resume window ends.
+   * `cause`: `peer_closed` — the recipient said goodbye (its page was closed or reloaded, its
+   * process is ending); `lost` — the connection went away without a word.
    */
-  reconnecting: { transferId: string };
+  reconnecting: { transferId: string; cause: 'peer_closed' | 'lost' };
   progress: ProgressEvent;
   done: TransferResult;
   error: HypersendError;

@@ -55,6 +55,11 @@ export interface NodeTransfersOptions {
   answerChunkQueries?: boolean;
   /** How long `send` waits for the recipient's chunk-size answer. Default 3 s, then 64 KiB. */
   chunkQueryTimeoutMs?: number;
+  /**
+   * Called with each peer session as it is created (the browser service closes them, saying
+   * goodbye, when the page goes away: `browser/page-goodbye.ts`).
+   */
+  onSession?: (session: PeerSession) => void;
   log?: Logger;
 }
 
@@ -93,6 +98,7 @@ class NodeTransferService implements TransferService {
   readonly #answerChunkQueries: boolean;
   #backend: Promise<CryptoBackend> | undefined;
   #wrtc: Promise<WebRtcImplementation> | undefined;
+  readonly #onSession: ((session: PeerSession) => void) | undefined;
 
   constructor(
     private readonly client: HypersendClient,
@@ -101,6 +107,7 @@ class NodeTransferService implements TransferService {
   ) {
     this.#log = childLogger(o.log, 'transfers');
     this.#answerChunkQueries = o.answerChunkQueries ?? true;
+    this.#onSession = o.onSession;
     if (o.wrtc) this.#wrtc = Promise.resolve(o.wrtc);
     const routes = this.#routes;
     const relay =
@@ -259,6 +266,7 @@ class NodeTransferService implements TransferService {
     );
     const session = new PeerSession({ initiator, signal, wrtc, iceServers, turnOnly, log: this.#log });
     keepTurnFresh(session, { fetch: fetchIce, expiresAtMs, log: this.#log });
+    this.#onSession?.(session);
     return session;
   }
 }

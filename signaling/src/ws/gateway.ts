@@ -166,10 +166,8 @@ export function registerWebSocket(
       log.debug({ user: conn.userId, device: conn.deviceId, tokenId: conn.tokenId }, 'ws open');
       // Nothing may be written inside `open` here: the upgrade runs in `res.cork` after an await,
       // and a write in that state trips a uWS bug that drops the new socket (1006) about half
-      // the time (uNetworking/uWebSockets#1928, uWebSockets.js#1108). The bug is in `cork()`
-      // reading the upgraded socket's memory as HTTP state, so without writes it still strikes,
-      // rarely (about 1 connect in 30 in revocation.test.ts); clients retry it. The fix,
-      // uNetworking/uWebSockets#1929, is in no uWS.js build on npm yet. So the connection becomes
+      // the time (uNetworking/uWebSockets#1928, uWebSockets.js#1108); without writes it still
+      // strikes, rarely, and clients retry it (UPSTREAM.md has the cause). So the connection becomes
       // ready, says hello and goes online on the next turn of the event loop; until then
       // frames addressed to it are refused (a signal gets `peer_offline`).
       setImmediate(() => {

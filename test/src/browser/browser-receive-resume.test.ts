@@ -345,12 +345,14 @@ async function reloadMidTransfer(): Promise<void> {
   expect(after.recordLeft).toBe(false);
   expect(after.staging).toBe(false);
 
-  // What the sender sent twice: at most one acknowledgement window.
-  const done = sent.stdout
+  const events = sent.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .find((e) => e.event === 'done') as {
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  // The page said goodbye as it went away (pagehide → BYE), so the sender knew it was closed, not lost.
+  expect(events.filter((e) => e.event === 'reconnecting').map((e) => e.cause)).toEqual(['peer_closed']);
+  // What the sender sent twice: at most one acknowledgement window.
+  const done = events.find((e) => e.event === 'done') as {
     sentChunks: number;
     resentChunks: number;
     chunks: number;

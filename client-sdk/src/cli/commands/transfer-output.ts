@@ -35,7 +35,10 @@ export async function followTransfer(cli: CliContext, t: Transfer, peer: string)
     ),
   );
   t.on('reconnecting', (e) =>
-    cli.say('connection lost; waiting for the other side to resume…', { event: 'reconnecting', ...e }),
+    cli.say(
+      `${e.cause === 'peer_closed' ? 'the other side closed the connection' : 'connection lost'}; waiting for it to resume…`,
+      { event: 'reconnecting', ...e },
+    ),
   );
   t.on('progress', (p) => view.update(p));
   const off = onInterrupt(async () => {
