@@ -3,36 +3,17 @@
 // to the channel, the durable progress record already covers it.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CryptoBackend } from '../crypto/backend.ts';
-import { loadCryptoBackend } from '../crypto/backend-node.ts';
+import { describe, expect, it } from 'vitest';
+import { backend, dst, ids, src, useEngineHarness } from './engine-harness.ts';
 import { decodeFrame } from './framing.ts';
 import { IncomingOffer } from './incoming-offer.ts';
 import { createMemoryChannelPair } from './memory-channel.ts';
 import { TransferSender } from './sender.ts';
-import { testIdentities } from './test-support.ts';
 
 const CHUNK = 16 * 1024;
-let backend: CryptoBackend;
-let ids: ReturnType<typeof testIdentities>;
-let src: string;
-let dst: string;
-
-beforeAll(async () => {
-  backend = await loadCryptoBackend();
-  ids = testIdentities(backend);
-});
-beforeEach(async () => {
-  src = await mkdtemp(join(tmpdir(), 'hs-ack-src-'));
-  dst = await mkdtemp(join(tmpdir(), 'hs-ack-dst-'));
-});
-afterEach(async () => {
-  await rm(src, { recursive: true, force: true });
-  await rm(dst, { recursive: true, force: true });
-});
+useEngineHarness();
 
 /** `nextChunk` of the durable record right now (read synchronously: no time for it to move). */
 function recordedNext(transferId: string): number {

@@ -1,4 +1,4 @@
-// Shared by the in-process engine tests (engine*.test.ts): a crypto backend and test identities,
+// Shared by the in-process engine tests (engine*.test.ts, lifetime.test.ts, ack-durability.test.ts):
 // fresh source and destination folders per test, and a sender/receiver pair over the memory
 // channel. The folders and keys are exported live bindings, set by the hooks `useEngineHarness`
 // registers (each test file gets its own copy of this module), so test bodies read `src`, `dst`,

@@ -4,11 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CryptoBackend } from '../crypto/backend.ts';
-import { loadCryptoBackend } from '../crypto/backend-node.ts';
-import { HypersendError } from '../errors.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STAGING_DIR_NAME } from '../files/safe-path.ts';
+import { backend, dst, ids, settle, src, useEngineHarness } from './engine-harness.ts';
 import type { FrameChannel } from './frame-channel.ts';
 import { decodeFrame } from './framing.ts';
 import { IncomingOffer } from './incoming-offer.ts';
@@ -16,37 +14,17 @@ import { createMemoryChannelPair } from './memory-channel.ts';
 import type { TransferReceiver } from './receiver.ts';
 import { TransferSender } from './sender.ts';
 import { senderRecordPath } from './sender-state.ts';
-import { testIdentities } from './test-support.ts';
 
 const CHUNK = 16 * 1024;
-let backend: CryptoBackend;
-let ids: ReturnType<typeof testIdentities>;
-let src: string;
-let dst: string;
 let state: string;
 
-beforeAll(async () => {
-  backend = await loadCryptoBackend();
-  ids = testIdentities(backend);
-});
+useEngineHarness();
 beforeEach(async () => {
-  src = await mkdtemp(join(tmpdir(), 'hs-life-src-'));
-  dst = await mkdtemp(join(tmpdir(), 'hs-life-dst-'));
   state = await mkdtemp(join(tmpdir(), 'hs-life-state-'));
 });
 afterEach(async () => {
-  for (const d of [src, dst, state]) await rm(d, { recursive: true, force: true });
+  await rm(state, { recursive: true, force: true });
 });
-
-async function settle(p: Promise<unknown>): Promise<HypersendError | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    if (!HypersendError.is(e)) throw e;
-    return e;
-  }
-}
 
 const exists = (p: string): Promise<boolean> =>
   access(p).then(
