@@ -1,8 +1,8 @@
 // Shared by the in-process engine tests (engine*.test.ts, lifetime.test.ts, ack-durability.test.ts):
-// fresh source and destination folders per test, and a sender/receiver pair over the memory
-// channel. The folders and keys are exported live bindings, set by the hooks `useEngineHarness`
-// registers (each test file gets its own copy of this module), so test bodies read `src`, `dst`,
-// `backend` and `ids` like locals.
+// a crypto backend and test identities, fresh source and destination folders per test, and a
+// sender/receiver pair over the memory channel. The folders and keys are exported live bindings,
+// set by the hooks `useEngineHarness` registers (each test file gets its own copy of this module),
+// so test bodies read `src`, `dst`, `backend` and `ids` like locals.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
