@@ -14,6 +14,8 @@ export interface WsConnectOptions {
   /** Extra query string, appended after `device`. */
   query?: string;
   headers?: Record<string, string>;
+  /** `autoPong: false` models a peer that stopped answering pings (a hung process, a vanished network). */
+  autoPong?: boolean;
 }
 
 /** A refused upgrade: the HTTP status and JSON body. */
@@ -135,7 +137,10 @@ function openWsOnce(server: { wsUrl: string }, options: WsConnectOptions): Promi
     .filter(Boolean)
     .join('&');
   const url = `${server.wsUrl}${query ? `?${query}` : ''}`;
-  const wsOptions: WebSocket.ClientOptions = { headers: options.headers ?? {} };
+  const wsOptions: WebSocket.ClientOptions = {
+    headers: options.headers ?? {},
+    autoPong: options.autoPong ?? true,
+  };
   if (options.origin) wsOptions.origin = options.origin;
   const ws = new WebSocket(url, protocols, wsOptions);
   const socket = new TestSocket(ws);

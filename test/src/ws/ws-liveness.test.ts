@@ -9,20 +9,21 @@ import { connectWs, TestSocket } from '../helpers/ws-client.ts';
 // Dead-peer detection and slow-consumer shedding: the two ways a connection that stopped
 // cooperating is removed, so presence stays truthful and memory stays bounded.
 
-/** Open `/v1/ws` with full control over the underlying `ws` client options. */
+/**
+ * Open `/v1/ws` and resolve at the 101, before `hello`: for a socket that stops reading right
+ * after the handshake (`onUpgrade`). Everything else uses `connectWs`, which waits for `hello`.
+ */
 function openRaw(
   server: TestServer,
   user: TestUser,
   device: string,
-  options: WebSocket.ClientOptions,
-  onUpgrade?: (res: IncomingMessage) => void,
+  onUpgrade: (res: IncomingMessage) => void,
 ): Promise<TestSocket> {
-  const ws = new WebSocket(
-    `${server.wsUrl}?device=${device}`,
-    [WS_SUBPROTOCOL, `${WS_BEARER_PREFIX}${user.accessToken}`],
-    options,
-  );
-  if (onUpgrade) ws.once('upgrade', onUpgrade);
+  const ws = new WebSocket(`${server.wsUrl}?device=${device}`, [
+    WS_SUBPROTOCOL,
+    `${WS_BEARER_PREFIX}${user.accessToken}`,
+  ]);
+  ws.once('upgrade', onUpgrade);
   const socket = new TestSocket(ws);
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(socket));
@@ -51,8 +52,8 @@ describe('/v1/ws dead-peer detection', () => {
     const watcher = await connectWs(server, { token: bob.accessToken, device: 'watcher' });
     // `autoPong: false` models a peer whose process hangs or whose network vanished.
     const started = Date.now();
-    const silent = await openRaw(server, alice, 'silent', { autoPong: false });
-    const alive = await openRaw(server, alice, 'alive', {});
+    const silent = await connectWs(server, { token: alice.accessToken, device: 'silent', autoPong: false });
+    const alive = await connectWs(server, { token: alice.accessToken, device: 'alive' });
     await watcher.next('presence', (p) => p.device === 'silent' && p.state === 'online', 5_000);
 
     await watcher.next('presence', (p) => p.device === 'silent' && p.state === 'offline', 30_000);
@@ -89,7 +90,7 @@ describe('/v1/ws slow consumers', () => {
       const sender = await connectWs(server, { token: alice.accessToken, device: 'sender' });
       // Stop reading at the TCP level right after the handshake: the kernel buffers fill, then
       // uWS's send buffer grows until the server gives up on this socket.
-      const stalled = await openRaw(server, bob, 'stalled', {}, (res) => res.socket.pause());
+      const stalled = await openRaw(server, bob, 'stalled', (res) => res.socket.pause());
       await sender.next('presence', (p) => p.device === 'stalled' && p.state === 'online', 5_000);
 
       const data = { type: 'candidate', candidate: 'x'.repeat(60_000) };
