@@ -1,4 +1,5 @@
-// Node-only: OpenSSL's BLAKE2b-512 is faster than libsodium in WebAssembly for whole-file hashing.
+// Node-only: OpenSSL's BLAKE2b-512, faster than libsodium in WebAssembly; the Node backend's fallback
+// where sodium-native (hash-sodium-native.ts, faster still) does not load.
 import { createHash } from 'node:crypto';
 import { HypersendError } from '../errors.ts';
 import type { Hasher } from './hash.ts';
