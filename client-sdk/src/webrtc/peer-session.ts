@@ -31,8 +31,13 @@ export const FILE_CHANNEL_ID = 100;
  */
 export const DEFAULT_WATERMARKS: Watermarks = { highWatermark: 4 << 20, lowWatermark: 1 << 20, pollMs: 5 };
 
-/** How long either end of a goodbye waits for the other before closing the connection anyway. */
-export const CLOSE_GRACE_MS = 1000;
+/**
+ * How long either end of a goodbye waits for the other before closing the connection anyway.
+ * Generous on purpose: a peer whose thread is starved (a loaded 2-core CI run once took over 1 s
+ * to answer) must not have the connection pulled from under a send. Nobody waits on it: `close`
+ * is emitted at once and the timer does not hold the process open.
+ */
+export const CLOSE_GRACE_MS = 3000;
 
 /** Used when the SCTP transport does not report `maxMessageSize`: the interoperable floor. */
 const FALLBACK_MAX_MESSAGE_SIZE = 64 * 1024;

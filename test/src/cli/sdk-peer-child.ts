@@ -61,7 +61,7 @@ class RecordedPeerConnection extends wrtc.RTCPeerConnection {
 
 /**
  * `drop` ends a connection the way PeerSession closes one: BYE, then close once the peer has
- * answered (BYE_ACK: it has stopped sending) or closed, or after a second. A connection closed
+ * answered (BYE_ACK: it has stopped sending) or closed, or after CLOSE_GRACE_MS. A connection closed
  * under a peer that is still sending can crash that peer inside @roamhq/wrtc (see
  * `PeerSession.close`). This process's own SDK is not told; closing from its own thread is safe
  * for it.
