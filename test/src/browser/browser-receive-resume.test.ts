@@ -349,8 +349,13 @@ async function reloadMidTransfer(): Promise<void> {
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  // The page said goodbye as it went away (pagehide → BYE), so the sender knew it was closed, not lost.
-  expect(events.filter((e) => e.event === 'reconnecting').map((e) => e.cause)).toEqual(['peer_closed']);
+  // The sender lost the page once and says why. With the page's goodbye (pagehide → BYE) it is
+  // `peer_closed`; the goodbye is best effort, and a loaded CI run once saw the page torn down
+  // before the BYE left (`lost`), so either is accepted here and the cause is printed. The
+  // mechanism itself is tested deterministically in client-sdk/src/browser/page-goodbye.test.ts.
+  const causes = events.filter((e) => e.event === 'reconnecting').map((e) => e.cause);
+  expect(causes).toHaveLength(1);
+  expect(['peer_closed', 'lost']).toContain(causes[0]);
   // What the sender sent twice: at most one acknowledgement window.
   const done = events.find((e) => e.event === 'done') as {
     sentChunks: number;
@@ -360,7 +365,7 @@ async function reloadMidTransfer(): Promise<void> {
   };
   expect(done, sent.stdout).toBeDefined();
   console.info(
-    `browser reload resume: page back and logged in after ${reloadedMs} ms, transfer done ${resumedMs} ms after the reload; resumed at ${after.info.bytes} B of ${SIZE}; sender sent ${done.sentChunks} chunks, resent ${done.resentChunks} (${done.chunkSize} B each)`,
+    `browser reload resume: sender saw ${String(causes[0])}; page back and logged in after ${reloadedMs} ms, transfer done ${resumedMs} ms after the reload; resumed at ${after.info.bytes} B of ${SIZE}; sender sent ${done.sentChunks} chunks, resent ${done.resentChunks} (${done.chunkSize} B each)`,
   );
   expect(done.chunks).toBe(Math.ceil(SIZE / done.chunkSize));
   expect(done.sentChunks - done.resentChunks).toBe(done.chunks);
