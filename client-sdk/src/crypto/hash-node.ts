@@ -1,8 +1,7 @@
 // Node-only: OpenSSL's BLAKE2b-512, faster than libsodium in WebAssembly; the Node backend's fallback
 // where sodium-native (hash-sodium-native.ts, faster still) does not load.
 import { createHash } from 'node:crypto';
-import { HypersendError } from '../errors.ts';
-import type { Hasher } from './hash.ts';
+import { type Hasher, spentAfterDigest } from './hash.ts';
 
 /**
  * Incremental BLAKE2b-512 on `node:crypto`; byte-identical to `createBlake2bSodium(64)`
@@ -13,19 +12,11 @@ import type { Hasher } from './hash.ts';
  */
 export function createBlake2b512Node(): Hasher {
   const h = createHash('blake2b512');
-  let done = false;
-  const hasher: Hasher = {
-    update(data) {
-      if (done) throw HypersendError.invalidArgument('hasher already finished');
-      h.update(data);
-      return hasher;
-    },
-    digest() {
-      if (done) throw HypersendError.invalidArgument('hasher already finished');
-      done = true;
+  return spentAfterDigest(
+    (data) => h.update(data),
+    () => {
       const d = h.digest();
       return new Uint8Array(d.buffer, d.byteOffset, d.byteLength); // not a Buffer: see aead-node.ts
     },
-  };
-  return hasher;
+  );
 }

@@ -3,8 +3,7 @@
 // on this machine (769 vs 360 MB/s on 255 KiB chunks), and the whole-file hash is the receiver's
 // largest CPU cost per byte. Where the prebuilt binary does not load, node:crypto stands in.
 import { createRequire } from 'node:module';
-import { HypersendError } from '../errors.ts';
-import type { Hasher } from './hash.ts';
+import { FILE_HASH_BYTES, type Hasher, spentAfterDigest } from './hash.ts';
 
 /** The four members of sodium-native used here (it ships no types). */
 interface SodiumNative {
@@ -13,8 +12,6 @@ interface SodiumNative {
   crypto_generichash_update(state: Uint8Array, input: Uint8Array): void;
   crypto_generichash_final(state: Uint8Array, output: Uint8Array): void;
 }
-
-const DIGEST_BYTES = 64;
 
 /**
  * A factory of incremental BLAKE2b-512 hashers on sodium-native, or `undefined` when the native
@@ -36,21 +33,13 @@ export function nativeBlake2b512(): (() => Hasher) | undefined {
 
 function createHasher(sodium: SodiumNative): Hasher {
   const state = new Uint8Array(sodium.crypto_generichash_STATEBYTES);
-  sodium.crypto_generichash_init(state, null, DIGEST_BYTES);
-  let done = false;
-  const hasher: Hasher = {
-    update(data) {
-      if (done) throw HypersendError.invalidArgument('hasher already finished');
-      sodium.crypto_generichash_update(state, data);
-      return hasher;
-    },
-    digest() {
-      if (done) throw HypersendError.invalidArgument('hasher already finished');
-      done = true;
-      const out = new Uint8Array(DIGEST_BYTES);
+  sodium.crypto_generichash_init(state, null, FILE_HASH_BYTES);
+  return spentAfterDigest(
+    (data) => sodium.crypto_generichash_update(state, data),
+    () => {
+      const out = new Uint8Array(FILE_HASH_BYTES);
       sodium.crypto_generichash_final(state, out);
       return out;
     },
-  };
-  return hasher;
+  );
 }

@@ -31,17 +31,32 @@ export function createBlake2bSodium(outputBytes: 32 | 64): Hasher {
   const na = sodiumSync();
   // The state lives in the WASM heap and is freed by _final; an abandoned hasher leaks ~400 bytes.
   const state = na.crypto_generichash_init(null, outputBytes);
+  return spentAfterDigest(
+    (data) => na.crypto_generichash_update(state, data),
+    () => na.crypto_generichash_final(state, outputBytes),
+  );
+}
+
+/**
+ * A {@link Hasher} over an implementation's `update` and `final`, with the contract's guard:
+ * after `digest` every call throws `invalid_argument`.
+ *
+ * @example
+ * const h = createHash('blake2b512');
+ * return spentAfterDigest((d) => h.update(d), () => new Uint8Array(h.digest()));
+ */
+export function spentAfterDigest(update: (data: Uint8Array) => void, final: () => Uint8Array): Hasher {
   let done = false;
   const hasher: Hasher = {
     update(data) {
       if (done) throw HypersendError.invalidArgument('hasher already finished');
-      na.crypto_generichash_update(state, data);
+      update(data);
       return hasher;
     },
     digest() {
       if (done) throw HypersendError.invalidArgument('hasher already finished');
       done = true;
-      return na.crypto_generichash_final(state, outputBytes);
+      return final();
     },
   };
   return hasher;
